@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: Apache-2.0
+# Everyday commands.  The real build is Meson (meson.build); this wraps it
+# so that each of `make`, `make check` and `make demo` is one command on a
+# fresh Debian 12 machine.
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+
+.PHONY: all deps build check demo bench format lint clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) >/dev/null
+
+$(BUILD_ASAN)/build.ninja:
+	meson setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Dbuildtype=debug >/dev/null
+
+build: $(BUILD)/build.ninja
+	@ninja -C $(BUILD) --quiet
+
+build-asan: $(BUILD_ASAN)/build.ninja
+	@ninja -C $(BUILD_ASAN) --quiet
+
+check: deps build build-asan
+	@tests/run
+
+demo: deps build
+	@examples/demo.sh
+
+bench: deps build
+	@bench/run
+
+format:
+	@clang-format -i $$(git ls-files -co --exclude-standard 'src/*.[ch]' 'tests/*.[ch]')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

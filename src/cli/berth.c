@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static int cmd_version(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
+{
+        printf("berth version %s\n", BERTH_VERSION);
+        return 0;
+}
+
+static const struct cli_command commands[] = {
+    {"version", cmd_version, "Show the berth version"},
+};
+
+int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *msg = xvasprintf(fmt, ap);
+        va_end(ap);
+        berth_err(err, 0, "%s: %s (see 'berth %s --help')", cmd, msg, cmd);
+        free(msg);
+        return CLI_EXIT_FAILURE;
+}
+
+static void usage(FILE *out)
+{
+        fputs("Usage: berth [--root DIR] [--runroot DIR] [--log-level LEVEL] COMMAND [ARGS...]\n\n"
+              "A container engine with Docker's command line.\n\nCommands:\n",
+              out);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"root", required_argument, NULL, 'r'},      {"runroot", required_argument, NULL, 'R'},
+            {"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+            {"version", no_argument, NULL, 'v'},         {0},
+        };
+        struct cli_global g = {
+            .root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth",
+            .runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth",
+        };
+        int c;
+        /* "+": stop at the command name; its options are its own. */
+        while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        g.root = optarg;
+                        break;
+                case 'R':
+                        g.runroot = optarg;
+                        break;
+                case 'l': {
+                        enum log_level lvl;
+                        if (log_level_parse(optarg, &lvl) < 0) {
+                                fprintf(stderr, "berth: invalid --log-level `%s`\n", optarg);
+                                return CLI_EXIT_FAILURE;
+                        }
+                        log_set_level(lvl);
+                        break;
+                }
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case 'v':
+                        printf("berth version %s\n", BERTH_VERSION);
+                        return 0;
+                default:
+                        return CLI_EXIT_FAILURE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return CLI_EXIT_FAILURE;
+        }
+        int first = optind;
+        const char *name = argv[first];
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+                if (strcmp(commands[i].name, name) != 0)
+                        continue;
+                struct berth_error *err = NULL;
+                /* 0 makes glibc's getopt start afresh for the handler. */
+                optind = 0;
+                int status = commands[i].run(&g, argc - first, argv + first, &err);
+                if (err != NULL) {
+                        berth_error_print(err, "berth");
+                        berth_error_free(err);
+                }
+                return status;
+        }
+        fprintf(stderr, "berth: unknown command `%s` (see 'berth --help')\n", name);
+        return CLI_EXIT_FAILURE;
+}

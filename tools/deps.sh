@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs every build and test dependency from Debian's packages.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc meson ninja-build pkg-config clang-format
+	libjansson-dev libcap-dev libseccomp-dev libarchive-dev libssl-dev
+	zlib1g-dev libzstd-dev
+	# tests
+	libcmocka-dev bats busybox-static iproute2 nftables procps util-linux
+	tar gzip zstd xz-utils bzip2 jq python3 strace
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run 'make deps' as root)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
