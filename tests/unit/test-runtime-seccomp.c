@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -380,6 +381,87 @@ static void test_load_default_errno(void **state)
             check_default_errno));
 }
 
+/* Podman's default profile (Debian: golang-github-containers-common), in
+ * Docker's format: archMap and includes/excludes are the engine's to
+ * resolve.  This turns it into linux.seccomp as the engine would for an
+ * x86_64 container with no capabilities. */
+#define REAL_PROFILE "/usr/share/containers/seccomp.json"
+
+static bool has_keys(json_t *obj)
+{
+        return json_is_object(obj) && json_object_size(obj) > 0;
+}
+
+static char *oci_from_docker_profile(void)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *docker = NULL;
+        if (util_json_load_file(AT_FDCWD, REAL_PROFILE, &docker, &err) < 0)
+                fail_msg("%s", err->msg);
+
+        json_t *oci = json_object(), *syscalls = json_array(), *entry;
+        size_t i;
+        json_object_set(oci, "defaultAction", json_object_get(docker, "defaultAction"));
+        json_object_set(oci, "defaultErrnoRet", json_object_get(docker, "defaultErrnoRet"));
+        json_object_set_new(
+            oci, "architectures",
+            json_pack("[s, s, s]", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"));
+        json_array_foreach(json_object_get(docker, "syscalls"), i, entry)
+        {
+                json_t *inc = json_object_get(entry, "includes");
+                /* includes.caps: not with no capabilities; excludes.caps:
+                 * always; includes.arches: only if amd64 is named. */
+                if (has_keys(inc) && json_object_get(inc, "caps") != NULL)
+                        continue;
+                json_t *arches = json_object_get(inc, "arches"), *a;
+                size_t k;
+                bool ours = arches == NULL;
+                json_array_foreach(arches, k, a) ours |= strcmp(json_string_value(a), "amd64") == 0;
+                if (!ours)
+                        continue;
+                json_array_append(syscalls, entry);
+        }
+        json_object_set_new(oci, "syscalls", syscalls);
+        char *text = json_dumps(oci, JSON_COMPACT);
+        json_decref(oci);
+        return text;
+}
+
+static int check_real_profile(void)
+{
+        /* Not in the profile: the default, ENOSYS.  cachestat (451 on
+         * x86_64, Linux 6.5) is newer than the profile; unfiltered, a bad
+         * fd gives EBADF. */
+        if (syscall(451, -1, NULL, NULL, 0) != -1 || errno != ENOSYS)
+                return 1;
+        /* Listed as SCMP_ACT_ERRNO with errnoRet 1; unfiltered, moving no
+         * pages succeeds. */
+        if (syscall(SYS_move_pages, 0, 0UL, NULL, NULL, NULL, 0) != -1 || errno != EPERM)
+                return 5;
+        /* socket(AF_NETLINK, *, NETLINK_AUDIT) is EINVAL without
+         * CAP_AUDIT_WRITE; other sockets pass the ALLOW rules. */
+        if (socket(AF_NETLINK, SOCK_RAW, 9) != -1 || errno != EINVAL)
+                return 2;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0)
+                return 3;
+        close(fd);
+        /* A whole program still runs under it. */
+        execl("/bin/sh", "sh", "-c", "x=$(echo hi); [ \"$x\" = hi ] && exit 7", (char *)NULL);
+        return 4;
+}
+
+static void test_load_real_profile(void **state)
+{
+#ifndef __x86_64__
+        skip();
+#endif
+        _cleanup_free_ char *profile = oci_from_docker_profile();
+        int status = run_filtered(profile, check_real_profile);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -392,6 +474,7 @@ int main(void)
             cmocka_unit_test(test_load_kill),
             cmocka_unit_test(test_load_log_flags_default_dup),
             cmocka_unit_test(test_load_default_errno),
+            cmocka_unit_test(test_load_real_profile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
