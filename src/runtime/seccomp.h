@@ -41,7 +41,9 @@ struct runtime_seccomp {
         size_t n_syscalls;
 };
 
-/* seccomp NULL or JSON null: *out = NULL and 0 (no filter).  Rejects with a
+/* seccomp NULL or JSON null: *out = NULL and 0 (no filter).  Argument
+ * values are JSON integers, so at most INT64_MAX; a negative one is taken
+ * as its 64-bit two's complement (-1 = 0xffffffffffffffff).  Rejects with a
  * one-line error: unknown actions, operators, architectures or flags, an
  * argument index above 5, errnoRet on an action other than ERRNO/TRACE, and
  * what berth does not implement (SCMP_ACT_NOTIFY, listenerPath). */
@@ -54,8 +56,12 @@ void runtime_seccomp_freep(struct runtime_seccomp **s);
  * init, just before exec).  Uses libseccomp; honours flags
  * (SECCOMP_FILTER_FLAG_*), architectures, errnoRet, and argument matches.
  * It does NOT set no_new_privs (that follows process.noNewPrivileges and is
- * the caller's job): without it the caller needs CAP_SYS_ADMIN.
- * s NULL is a no-op. */
+ * the caller's job): without it the caller needs CAP_SYS_ADMIN.  So, as
+ * runc: with noNewPrivileges, set it and load this last, after dropping
+ * capabilities (the profile then needs to allow only execve and what
+ * follows); without, load it before the capabilities are dropped.
+ * s NULL is a no-op.  Loading the same struct twice is fine (exec reuses
+ * the parsed profile). */
 int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err);
 
 /* The names accepted in profiles (NULL-terminated), for `features`. */

@@ -47,6 +47,15 @@ int runtime_terminal_open(int *master, int *slave, struct berth_error **err)
         return 0;
 }
 
+int runtime_terminal_peer_path(int master, char **out, struct berth_error **err)
+{
+        char name[64];
+        if (ptsname_r(master, name, sizeof(name)) != 0)
+                return berth_err(err, errno, "naming the pty slave");
+        *out = xstrdup(name);
+        return 0;
+}
+
 int runtime_terminal_setup_child(int slave, struct berth_error **err)
 {
         /* setsid() fails for a process group leader; a session leader

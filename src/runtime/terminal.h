@@ -10,6 +10,9 @@
  * container's own devpts instance. */
 int runtime_terminal_open(int *master, int *slave, struct berth_error **err);
 
+/* The slave's path ("/dev/pts/N"), e.g. to bind it over /dev/console. */
+int runtime_terminal_peer_path(int master, char **out, struct berth_error **err);
+
 /* Make fd (a pty slave) the calling process's controlling terminal and its
  * stdin/stdout/stderr.  Starts a new session first unless the caller
  * already leads one.  The slave fd itself is closed if it is above 2. */

@@ -66,7 +66,9 @@ static void test_parse_good(void **state)
                      "{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
                      "{\"index\":1,\"value\":255,\"valueTwo\":3,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
                      "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-                     "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5}"
+                     "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5},"
+                     "{\"names\":[\"no_such_a\",\"no_such_b\"],\"action\":\"SCMP_ACT_KILL\","
+                     "\"args\":[{\"index\":2,\"value\":-1,\"op\":\"SCMP_CMP_NE\"}]}"
                      "]}");
 
         assert_int_equal(s->default_action, 0x00050000U | 38);
@@ -74,7 +76,7 @@ static void test_parse_good(void **state)
         assert_true(s->flag_log);
         assert_false(s->flag_tsync);
         assert_false(s->flag_spec_allow);
-        assert_int_equal(s->n_syscalls, 4);
+        assert_int_equal(s->n_syscalls, 5);
         /* The unknown name is dropped, the others resolved. */
         assert_int_equal(s->syscalls[0].n_nrs, 2);
         assert_string_equal(s->syscalls[0].names[0], "read");
@@ -90,6 +92,10 @@ static void test_parse_good(void **state)
         /* ERRNO without errnoRet is EPERM, as in runc. */
         assert_int_equal(s->syscalls[2].action, 0x00050000U | EPERM);
         assert_int_equal(s->syscalls[3].action, 0x7ff00000U | 5);
+        /* All names unknown: an entry with nothing to load. */
+        assert_int_equal(s->syscalls[4].n_nrs, 0);
+        assert_null(s->syscalls[4].names);
+        assert_true(s->syscalls[4].args[0].value == UINT64_MAX);
         runtime_seccomp_free(s);
 
         /* Absent or null: no filter at all. */

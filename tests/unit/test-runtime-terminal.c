@@ -73,6 +73,10 @@ static void test_pty_pair(void **state)
         snprintf(want, sizeof(want), "/dev/pts/%d", ptn);
         assert_int_equal(ttyname_r(slave, name, sizeof(name)), 0);
         assert_string_equal(name, want);
+        _cleanup_free_ char *peer = NULL;
+        assert_int_equal(runtime_terminal_peer_path(master, &peer, &err), 0);
+        assert_string_equal(peer, want);
+        assert_true(runtime_terminal_peer_path(slave, &peer, &err) < 0);
 
         /* Output processing turns \n into \r\n on the way to the master. */
         assert_int_equal(write(slave, "hello\n", 6), 6);
