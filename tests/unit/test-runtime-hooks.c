@@ -294,6 +294,27 @@ static void test_background_keeps_pipes(void **state)
         assert_true(process_gone(bg));
 }
 
+static void test_flood(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        /* Endless output: the deadline still holds. */
+        struct runtime_hook hk = sh_hook("sh", "yes; exit 0", 1);
+        double t0 = now();
+        assert_int_equal(runtime_hook_run(&hk, "{}", &err), -ETIMEDOUT);
+        assert_true(now() - t0 < 5);
+        strv_free(hk.args);
+        berth_error_freep(&err);
+
+        /* A megabyte on one stderr line: the message keeps 1 KiB of it. */
+        hk = sh_hook("sh", "head -c 1000000 /dev/zero | tr '\\0' x >&2; exit 4", 10);
+        assert_true(runtime_hook_run(&hk, "{}", &err) < 0);
+        strv_free(hk.args);
+        const char *prefix = "hook `/bin/sh` exited with status 4: xxx";
+        assert_true(strncmp(err->msg, prefix, strlen(prefix)) == 0);
+        assert_int_equal(strlen(err->msg), strlen(prefix) - 3 + 1024 + 3);
+        assert_string_equal(err->msg + strlen(err->msg) - 4, "x...");
+}
+
 static void test_run_kind_in_order(void **state)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -327,6 +348,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
             cmocka_unit_test_setup_teardown(test_background_keeps_pipes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_run_kind_in_order, setup, teardown),
+            cmocka_unit_test(test_flood),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
