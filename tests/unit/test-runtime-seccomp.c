@@ -107,6 +107,30 @@ static void test_parse_good(void **state)
         assert_null(err);
 }
 
+/* The runtime-spec's own example config. */
+#define SPEC_EXAMPLE                                                                               \
+        BERTH_SRCDIR "/../shared/fixtures/specs/oci-schemas/runtime-spec/test/config/good/"        \
+                     "spec-example.json"
+
+static void test_parse_spec_example(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *config = NULL;
+        _cleanup_seccomp_ struct runtime_seccomp *s = NULL;
+
+        if (util_json_load_file(AT_FDCWD, SPEC_EXAMPLE, &config, &err) < 0)
+                fail_msg("%s", err->msg);
+        json_t *seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
+        assert_non_null(seccomp);
+        assert_int_equal(runtime_seccomp_parse(seccomp, &s, &err), 0);
+        assert_int_equal(s->default_action, 0x7fff0000U);
+        assert_int_equal(s->n_archs, 2);
+        assert_int_equal(s->n_syscalls, 1);
+        assert_string_equal(s->syscalls[0].names[0], "getcwd");
+        assert_string_equal(s->syscalls[0].names[1], "chmod");
+        assert_int_equal(s->syscalls[0].action, 0x00050000U | EPERM);
+}
+
 static void test_parse_bad(void **state)
 {
         parse_bad("[]", "expected an object");
@@ -472,6 +496,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_parse_good),
+            cmocka_unit_test(test_parse_spec_example),
             cmocka_unit_test(test_parse_bad),
             cmocka_unit_test(test_load_errno),
             cmocka_unit_test(test_load_arg_eq),
