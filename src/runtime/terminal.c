@@ -88,6 +88,27 @@ int runtime_terminal_resize(int fd, unsigned int rows, unsigned int cols, struct
         return 0;
 }
 
+int runtime_terminal_make_raw(int fd, struct termios *saved, struct berth_error **err)
+{
+        struct termios raw;
+        if (tcgetattr(fd, saved) < 0)
+                return berth_err(err, errno, "reading terminal settings");
+        raw = *saved;
+        cfmakeraw(&raw);
+        /* Keep output processing off too: the container's own pty already
+         * turned its \n into \r\n. */
+        if (tcsetattr(fd, TCSANOW, &raw) < 0)
+                return berth_err(err, errno, "setting the terminal to raw mode");
+        return 0;
+}
+
+int runtime_terminal_restore(int fd, const struct termios *saved, struct berth_error **err)
+{
+        if (tcsetattr(fd, TCSANOW, saved) < 0)
+                return berth_err(err, errno, "restoring terminal settings");
+        return 0;
+}
+
 /*
  * Fill addr for path.  A path too long for sun_path is reached through
  * its directory: /proc/self/fd/<dirfd>/<name>.  *dirfd keeps that
