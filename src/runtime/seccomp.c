@@ -393,6 +393,10 @@ int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **e
         /* no_new_privs follows process.noNewPrivileges, set by the caller;
          * libseccomp must not turn it on behind the config's back. */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        /* The kernel's own errno on failure (EACCES without no_new_privs
+         * or CAP_SYS_ADMIN), not libseccomp's generic ECANCELED. */
+        if (r == 0)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
         if (r == 0 && s->flag_tsync)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
         if (r == 0 && s->flag_log)

@@ -411,6 +411,39 @@ static void test_load_default_errno(void **state)
             check_default_errno));
 }
 
+static void test_load_needs_nnp(void **state)
+{
+        struct runtime_seccomp *s =
+            parse_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                     "[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct berth_error *err = NULL;
+                /* Without CAP_SYS_ADMIN (root drops it with its uid) and
+                 * without no_new_privs, the kernel refuses; load must say
+                 * so rather than set no_new_privs behind the config's back. */
+                if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+                        _exit(77); /* inherited: nothing to show here */
+                if (getuid() == 0 && setuid(65534) < 0)
+                        _exit(1);
+                if (runtime_seccomp_load(s, &err) != -EACCES)
+                        _exit(2);
+                if (strcmp(err->msg, "loading seccomp filter") != 0)
+                        _exit(3);
+                if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+                        _exit(4);
+                _exit(0);
+        }
+        runtime_seccomp_free(s);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                skip();
+        assert_exit_ok(status);
+}
+
 /* Podman's default profile (Debian: golang-github-containers-common), in
  * Docker's format: archMap and includes/excludes are the engine's to
  * resolve.  This turns it into linux.seccomp as the engine would for an
@@ -506,6 +539,7 @@ int main(void)
             cmocka_unit_test(test_load_log_flags_default_dup),
             cmocka_unit_test(test_load_default_errno),
             cmocka_unit_test(test_load_real_profile),
+            cmocka_unit_test(test_load_needs_nnp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
