@@ -104,6 +104,11 @@ static void test_parse_good(void **state)
         assert_int_equal(runtime_seccomp_parse(NULL, &s, &err), 0);
         assert_null(s);
         assert_int_equal(runtime_seccomp_load(NULL, &err), 0);
+        struct runtime_seccomp_bpf *bpf = (void *)1;
+        assert_int_equal(runtime_seccomp_compile(NULL, &bpf, &err), 0);
+        assert_null(bpf);
+        assert_int_equal(runtime_seccomp_bpf_load(NULL, &err), 0);
+        assert_int_equal(runtime_seccomp_bpf_len(NULL), 0);
         assert_null(err);
 }
 
@@ -179,29 +184,47 @@ static void test_parse_bad(void **state)
  * Load profile in a forked child (no_new_privs set, so no privilege is
  * needed), run check there, and return the child's wait status.  check
  * returns 0 when everything behaved, else the number of the failed step.
+ * As the runtime does, the filter is compiled before fork and the child
+ * only installs it; direct instead has the child do both at once.
  */
-static int run_filtered(const char *profile, int (*check)(void))
+static int run_filtered_how(const char *profile, int (*check)(void), bool direct)
 {
+        _cleanup_error_ struct berth_error *err = NULL;
         struct runtime_seccomp *s = parse_ok(profile);
+        struct runtime_seccomp_bpf *bpf = NULL;
+
+        if (!direct) {
+                if (runtime_seccomp_compile(s, &bpf, &err) < 0)
+                        fail_msg("compile: %s", err->msg);
+                assert_true(runtime_seccomp_bpf_len(bpf) > 0);
+        }
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                struct berth_error *err = NULL;
+                struct berth_error *cerr = NULL;
                 /* cmocka catches SIGSYS to report a crash; here it must kill. */
                 signal(SIGSYS, SIG_DFL);
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(100);
-                if (runtime_seccomp_load(s, &err) < 0) {
-                        fprintf(stderr, "load: %s (%d)\n", err->msg, err->code);
+                int r =
+                    direct ? runtime_seccomp_load(s, &cerr) : runtime_seccomp_bpf_load(bpf, &cerr);
+                if (r < 0) {
+                        fprintf(stderr, "load: %s (%d)\n", cerr->msg, cerr->code);
                         _exit(101);
                 }
                 _exit(check());
         }
         runtime_seccomp_free(s);
+        runtime_seccomp_bpf_free(bpf);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         return status;
+}
+
+static int run_filtered(const char *profile, int (*check)(void))
+{
+        return run_filtered_how(profile, check, false);
 }
 
 static void assert_exit_ok(int status)
@@ -244,12 +267,15 @@ static void test_load_errno(void **state)
 
         snprintf(scratch_dir, sizeof(scratch_dir), "/tmp/berth-seccomp-XXXXXX");
         assert_non_null(mkdtemp(scratch_dir));
-        assert_exit_ok(run_filtered("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-                                    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
-                                    "\"SCMP_ARCH_X32\"],"
-                                    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
-                                    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}",
-                                    check_mkdir));
+        /* Through both paths: compiled before fork, and all in the child. */
+        for (int direct = 0; direct <= 1; direct++)
+                assert_exit_ok(
+                    run_filtered_how("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                                     "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
+                                     "\"SCMP_ARCH_X32\"],"
+                                     "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+                                     "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}",
+                                     check_mkdir, direct));
         snprintf(path, sizeof(path), "%s/denied", scratch_dir);
         assert_int_equal(stat(path, &st), -1);
         snprintf(path, sizeof(path), "%s/file", scratch_dir);
