@@ -19,19 +19,19 @@
  * (or 0 where the spec says 0 means unset); unset strings are NULL. */
 struct runtime_device_rule {
         bool allow;
-        char type; /* 'a', 'c' or 'b' */
+        char type;            /* 'a', 'c' or 'b' */
         int64_t major, minor; /* -1 = wildcard */
-        char *access; /* "rwm" subset */
+        char *access;         /* "rwm" subset */
 };
 
 struct runtime_resources {
         int64_t memory_limit, memory_reservation, memory_swap; /* bytes, -1 unset */
-        int64_t memory_swappiness; /* -1 unset */
+        int64_t memory_swappiness;                             /* -1 unset */
         bool disable_oom_killer;
-        int64_t cpu_shares, cpu_quota, cpu_period; /* -1 unset */
+        int64_t cpu_shares, cpu_quota, cpu_period;         /* -1 unset */
         int64_t cpu_realtime_runtime, cpu_realtime_period; /* -1 unset */
         char *cpu_cpus, *cpu_mems;
-        int64_t pids_limit; /* -1 unset; 0 also unset as in runc */
+        int64_t pids_limit;   /* -1 unset; 0 also unset as in runc */
         int64_t blkio_weight; /* -1 unset */
         struct runtime_device_rule *devices;
         size_t n_devices;
@@ -39,9 +39,26 @@ struct runtime_resources {
         char **unified_keys, **unified_values;
 };
 
+/*
+ * Parse linux.resources (NULL or null gives all unset).  Values are checked
+ * (a negative limit, an unknown "unified" key, ... is a one-line error).
+ * When devices rules are given, runc's default set (mknod anything; null,
+ * zero, full, random, urandom, tty, console, ptmx, pts) is appended, so a
+ * config that starts with "deny all" still has a usable /dev.
+ */
 int runtime_resources_parse(json_t *resources, struct runtime_resources **out,
                             struct berth_error **err);
+/* All unset. */
+struct runtime_resources *runtime_resources_new(void);
+/* Append a device rule (the runtime adds one per linux.devices entry). */
+void runtime_resources_add_device(struct runtime_resources *r, bool allow, char type, int64_t major,
+                                  int64_t minor, const char *access);
 void runtime_resources_free(struct runtime_resources *r);
+static inline void runtime_resources_freep(struct runtime_resources **r)
+{
+        runtime_resources_free(*r);
+}
+#define _cleanup_resources_ __attribute__((cleanup(runtime_resources_freep)))
 
 struct runtime_cgroup;
 
@@ -101,5 +118,10 @@ void runtime_cgroup_mounts_free(struct runtime_cgroup_mount *m, size_t n);
 /* Remove the cgroup (it must be empty: kill_all and reap first). */
 int runtime_cgroup_destroy(struct runtime_cgroup *cg, struct berth_error **err);
 void runtime_cgroup_free(struct runtime_cgroup *cg);
+static inline void runtime_cgroup_freep(struct runtime_cgroup **cg)
+{
+        runtime_cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(runtime_cgroup_freep)))
 
 #endif
