@@ -91,7 +91,8 @@ static int own_cgroup(const struct cgroup_mount *m, char **out, struct berth_err
                 char *c1 = strchr(line, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
                 if (c2 == NULL)
                         continue;
-                *c2 = '\0';
+                *c1 = *c2 = '\0';
+                /* v2 is "0::/path"; v1 "N:ctrl,ctrl:/path". */
                 bool match =
                     m->v2 ? strcmp(line, "0") == 0 && c1[1] == '\0' : name_has(c1 + 1, first);
                 if (match) {
