@@ -280,3 +280,56 @@ cgfile() {
 	run "$PROBE" run "$STATE" open /dev/kmsg r
 	[ "${lines[0]}" = "open ok" ]
 }
+
+# The pure v2 code paths (cgroup.freeze, cgroup.events, cgroup.kill,
+# cgroup.procs) on the unified tree of a hybrid host, through a saved
+# description that says "v2": what a pure v2 host would give, minus the
+# controllers (none is delegated to the unified tree here but hugetlb).
+@test "cgroup: the v2 freezer, cgroup.kill and pids on the unified tree" {
+	[ -d /sys/fs/cgroup/unified ] || skip "not a hybrid host"
+	mkdir "/sys/fs/cgroup/unified/$NAME"
+	printf '{"layout":"v2","hierarchies":[{"name":"","mount":"/sys/fs/cgroup/unified","path":"/%s","v2":true}]}' "$NAME" >"$STATE"
+	a=$("$PROBE" spawn "$STATE")
+	b=$("$PROBE" spawn "$STATE")
+	[ "$("$PROBE" pids "$STATE")" = "$(printf '%s\n' "$a" "$b" | sort -n)" ]
+	"$PROBE" freeze "$STATE"
+	grep -qx "frozen 1" "/sys/fs/cgroup/unified/$NAME/cgroup.events"
+	[ "$("$PROBE" frozen "$STATE")" = 1 ]
+	"$PROBE" thaw "$STATE"
+	grep -qx "frozen 0" "/sys/fs/cgroup/unified/$NAME/cgroup.events"
+	# SIGTERM: freeze, signal each, thaw.
+	"$PROBE" kill "$STATE" 15
+	gone "$a"
+	gone "$b"
+	[ "$(cat "/sys/fs/cgroup/unified/$NAME/cgroup.freeze")" = 0 ]
+	# SIGKILL: cgroup.kill, including a sub-cgroup's processes.
+	c=$("$PROBE" spawn "$STATE")
+	mkdir "/sys/fs/cgroup/unified/$NAME/sub"
+	echo "$c" >"/sys/fs/cgroup/unified/$NAME/sub/cgroup.procs"
+	[ "$("$PROBE" pids "$STATE")" = "$c" ]
+	"$PROBE" kill "$STATE" 9
+	gone "$c"
+	run "$PROBE" oom "$STATE"
+	[ "$output" = 0 ]
+	run "$PROBE" destroy "$STATE"
+	[ "$status" -eq 0 ]
+	[ ! -e "/sys/fs/cgroup/unified/$NAME" ]
+}
+
+# The pure v1 code paths: the same saved description without the
+# unified tree, so SIGKILL goes through the freezer rather than cgroup.kill.
+@test "cgroup: kill_all on a v1-only description uses the freezer" {
+	[ "$V1" = 1 ] || skip "no cgroup v1 here"
+	"$PROBE" create "/$NAME" '{"pids":{"limit":10}}' "$STATE"
+	jq -c '.layout = "v1" | .hierarchies |= map(select(.v2 | not))' "$STATE" >"$STATE.v1"
+	mv "$STATE.v1" "$STATE"
+	a=$("$PROBE" spawn "$STATE")
+	[ "$("$PROBE" pids "$STATE")" = "$a" ]
+	"$PROBE" kill "$STATE" 9
+	gone "$a"
+	[ "$(cat "$(cgfile freezer freezer.state)")" = THAWED ]
+	run "$PROBE" stats "$STATE"
+	[[ "$output" == *"pids_limit=10"* ]]
+	"$PROBE" destroy "$STATE"
+	# The unified part is not in the description: teardown removes it.
+}
