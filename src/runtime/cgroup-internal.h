@@ -88,6 +88,9 @@ int cgroup_v2_enable_controllers(const char *mount, const char *path, struct ber
 /* Everything on pure v2; only the "unified" map on hybrid. */
 int cgroup_v2_apply(const char *dir, const struct runtime_resources *res, bool unified_only,
                     struct berth_error **err);
+/* hugepageLimits alone (hybrid hosts whose hugetlb is in the unified tree). */
+int cgroup_v2_apply_hugetlb(const char *dir, const struct runtime_resources *res,
+                            struct berth_error **err);
 int cgroup_v2_freeze(const char *dir, bool frozen, struct berth_error **err);
 int cgroup_v2_is_frozen(const char *dir, struct berth_error **err);
 

@@ -173,7 +173,13 @@ static int apply(const struct runtime_cgroup *cg, const struct runtime_resources
         if (res->unified_keys != NULL && v2 == NULL)
                 return berth_err(err, EOPNOTSUPP,
                                  "linux.resources.unified needs cgroup v2, and this host has v1");
+        if (res->n_hugepage_limits > 0 && cgroup_v1_hier(cg, "hugetlb") == NULL && v2 == NULL)
+                return berth_err(err, EOPNOTSUPP,
+                                 "hugepageLimits is set but the hugetlb controller is not mounted");
         if (cgroup_v1_apply(cg, res, err) < 0)
+                return berth_err_ret(*err);
+        if (v2 != NULL && res->n_hugepage_limits > 0 && cgroup_v1_hier(cg, "hugetlb") == NULL &&
+            cgroup_v2_apply_hugetlb(v2->dir, res, err) < 0)
                 return berth_err_ret(*err);
         if (v2 != NULL && res->unified_keys != NULL)
                 return cgroup_v2_apply(v2->dir, res, true, err);
@@ -220,6 +226,16 @@ int runtime_cgroup_create(const char *cgroups_path, const char *id,
         if (read_mountinfo(&cg->layout, &mounts, &n_mounts, err) < 0)
                 return berth_err_ret(*err);
 
+        bool v2_needed = res != NULL && res->unified_keys != NULL;
+        bool v1_hugetlb = false, v1_main = false;
+        for (size_t i = 0; i < n_mounts; i++) {
+                v1_hugetlb |= !mounts[i].v2 && name_has(mounts[i].name, "hugetlb");
+                v1_main |= !mounts[i].v2 &&
+                           (name_has(mounts[i].name, "memory") || name_has(mounts[i].name, "cpu") ||
+                            name_has(mounts[i].name, "pids"));
+        }
+        v2_needed |= !v1_main || (res != NULL && res->n_hugepage_limits > 0 && !v1_hugetlb);
+
         cg->h = xcalloc(n_mounts, sizeof(*cg->h));
         for (size_t i = 0; i < n_mounts; i++) {
                 struct cgroup_hier *h = &cg->h[i];
@@ -237,10 +253,8 @@ int runtime_cgroup_create(const char *cgroups_path, const char *id,
                         goto fail;
                 }
                 /* On hybrid the unified tree holds no controller we use
-                 * unless the config names its files. */
-                if (h->v2 &&
-                    (cg->layout == CGROUP_LAYOUT_V2 || resources_on_v2(cg) ||
-                     (res != NULL && res->unified_keys != NULL)) &&
+                 * unless the config names its files or needs its hugetlb. */
+                if (h->v2 && (cg->layout == CGROUP_LAYOUT_V2 || v2_needed) &&
                     cgroup_v2_enable_controllers(h->mount, h->path, err) < 0) {
                         goto fail;
                 }

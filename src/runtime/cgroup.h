@@ -24,6 +24,27 @@ struct runtime_device_rule {
         char *access;         /* "rwm" subset */
 };
 
+/* A per-device blockIO value: a weight (weightDevice) or a rate in bytes or
+ * operations per second (throttle*Device). */
+struct runtime_blkio_device {
+        int64_t major, minor;
+        int64_t value;
+};
+
+enum runtime_blkio_throttle {
+        RUNTIME_THROTTLE_READ_BPS,
+        RUNTIME_THROTTLE_WRITE_BPS,
+        RUNTIME_THROTTLE_READ_IOPS,
+        RUNTIME_THROTTLE_WRITE_IOPS,
+        RUNTIME_THROTTLE_N,
+};
+
+/* hugepageLimits: pageSize as the kernel names it ("2MB", "1GB"). */
+struct runtime_hugepage_limit {
+        char *page_size;
+        int64_t limit;
+};
+
 struct runtime_resources {
         int64_t memory_limit, memory_reservation, memory_swap; /* bytes, -1 unset */
         int64_t memory_swappiness;                             /* -1 unset */
@@ -37,6 +58,13 @@ struct runtime_resources {
         size_t n_devices;
         /* cgroup v2 raw files ("unified" map), applied as is on v2. */
         char **unified_keys, **unified_values;
+        /* blockIO.weightDevice and the four throttle*Device lists. */
+        struct runtime_blkio_device *blkio_weight_device;
+        size_t n_blkio_weight_device;
+        struct runtime_blkio_device *blkio_throttle[RUNTIME_THROTTLE_N];
+        size_t n_blkio_throttle[RUNTIME_THROTTLE_N];
+        struct runtime_hugepage_limit *hugepage_limits;
+        size_t n_hugepage_limits;
 };
 
 /*

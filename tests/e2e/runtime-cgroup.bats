@@ -27,6 +27,7 @@ teardown() {
 	for d in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$NAME*" 2>/dev/null | sort -r); do
 		for _ in $(seq 50); do rmdir "$d" 2>/dev/null && break; [ -d "$d" ] || break; sleep 0.1; done
 	done
+	[ -z "${UNDO_HUGETLB:-}" ] || echo -hugetlb >"$UNDO_HUGETLB" 2>/dev/null || true
 	teardown_tmp
 }
 
@@ -332,4 +333,31 @@ cgfile() {
 	[[ "$output" == *"pids_limit=10"* ]]
 	"$PROBE" destroy "$STATE"
 	# The unified part is not in the description: teardown removes it.
+}
+
+@test "cgroup: blockIO throttles and hugepage limits (hugetlb in the unified tree here)" {
+	dev=$(cat /sys/block/*/dev | head -1)
+	major=${dev%:*} minor=${dev#*:}
+	# Enabling hugetlb at the root of the unified tree is this test's doing:
+	# teardown undoes it.
+	if [ -f /sys/fs/cgroup/unified/cgroup.subtree_control ] &&
+		! grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.subtree_control; then
+		UNDO_HUGETLB=/sys/fs/cgroup/unified/cgroup.subtree_control
+	fi
+	run "$PROBE" create "/$NAME" "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":$major,\"minor\":$minor,\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":$major,\"minor\":$minor,\"rate\":100}]},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}" "$STATE"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	if [ "$V1" = 1 ]; then
+		[ "$(cat "$(cgfile blkio blkio.throttle.read_bps_device)")" = "$major:$minor 1048576" ]
+		[ "$(cat "$(cgfile blkio blkio.throttle.write_iops_device)")" = "$major:$minor 100" ]
+	else
+		grep -q "^$major:$minor rbps=1048576 wbps=max riops=max wiops=100" "$(cgfile - io.max)"
+	fi
+	hp=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path "*/$NAME/*" \( -name hugetlb.2MB.max -o -name hugetlb.2MB.limit_in_bytes \))
+	[ -n "$hp" ]
+	[ "$(cat "$hp")" = 4194304 ]
+	run "$PROBE" create "/$NAME-b" '{"hugepageLimits":[{"pageSize":"3MB","limit":1}]}' "$TEST_TMP/b.json"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"hugetlb.3MB"* ]]
+	[ -z "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -name "$NAME-b")" ]
 }

@@ -150,6 +150,46 @@ static void test_parse_bad(void **state)
         parse_bad("{\"unified\":{\"memory.max\":\"1\\n2\"}}", "a newline");
 }
 
+static void test_parse_blkio_hugepages(void **state)
+{
+        struct runtime_resources *r =
+            parse_ok("{\"blockIO\":{\"weight\":10,\"weightDevice\":[{\"major\":8,\"minor\":0,"
+                     "\"weight\":300}],\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+                     "\"rate\":1048576},{\"major\":8,\"minor\":16,\"rate\":0}],"
+                     "\"throttleWriteIOPSDevice\":[{\"major\":254,\"minor\":1,\"rate\":100}]},"
+                     "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304},"
+                     "{\"pageSize\":\"1GB\",\"limit\":0}]}");
+        assert_int_equal(r->blkio_weight, 10);
+        assert_int_equal(r->n_blkio_weight_device, 1);
+        assert_int_equal(r->blkio_weight_device[0].major, 8);
+        assert_int_equal(r->blkio_weight_device[0].value, 300);
+        assert_int_equal(r->n_blkio_throttle[RUNTIME_THROTTLE_READ_BPS], 2);
+        assert_int_equal(r->blkio_throttle[RUNTIME_THROTTLE_READ_BPS][0].value, 1048576);
+        assert_int_equal(r->blkio_throttle[RUNTIME_THROTTLE_READ_BPS][1].minor, 16);
+        assert_int_equal(r->blkio_throttle[RUNTIME_THROTTLE_READ_BPS][1].value, 0);
+        assert_int_equal(r->n_blkio_throttle[RUNTIME_THROTTLE_WRITE_BPS], 0);
+        assert_int_equal(r->n_blkio_throttle[RUNTIME_THROTTLE_WRITE_IOPS], 1);
+        assert_int_equal(r->blkio_throttle[RUNTIME_THROTTLE_WRITE_IOPS][0].major, 254);
+        assert_int_equal(r->n_hugepage_limits, 2);
+        assert_string_equal(r->hugepage_limits[0].page_size, "2MB");
+        assert_int_equal(r->hugepage_limits[0].limit, 4194304);
+        assert_string_equal(r->hugepage_limits[1].page_size, "1GB");
+        assert_int_equal(r->hugepage_limits[1].limit, 0);
+        runtime_resources_free(r);
+
+        parse_bad("{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":2}]}}",
+                  "weightDevice[0].weight: must be >= 10");
+        parse_bad("{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"rate\":1}]}}",
+                  "throttleReadBpsDevice[0]: major, minor and rate are required");
+        parse_bad("{\"blockIO\":{\"throttleWriteBpsDevice\":[{\"major\":8,\"minor\":0,"
+                  "\"rate\":-1}]}}",
+                  "throttleWriteBpsDevice[0].rate: must be >= 0");
+        parse_bad("{\"hugepageLimits\":[{\"pageSize\":\"../2MB\",\"limit\":1}]}",
+                  "hugepageLimits[0].pageSize: expected a size like");
+        parse_bad("{\"hugepageLimits\":[{\"pageSize\":\"2MB\"}]}",
+                  "hugepageLimits[0].limit: missing");
+}
+
 static void test_conversions(void **state)
 {
         assert_int_equal(cgroup_shares_to_weight(2), 1);
@@ -423,10 +463,15 @@ static void test_device_program(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_parse_full),  cmocka_unit_test(test_parse_unset),
-            cmocka_unit_test(test_parse_bad),   cmocka_unit_test(test_conversions),
-            cmocka_unit_test(test_cgroup_path), cmocka_unit_test(test_layout),
-            cmocka_unit_test(test_save_load),   cmocka_unit_test(test_device_program),
+            cmocka_unit_test(test_parse_full),
+            cmocka_unit_test(test_parse_unset),
+            cmocka_unit_test(test_parse_bad),
+            cmocka_unit_test(test_conversions),
+            cmocka_unit_test(test_parse_blkio_hugepages),
+            cmocka_unit_test(test_cgroup_path),
+            cmocka_unit_test(test_layout),
+            cmocka_unit_test(test_save_load),
+            cmocka_unit_test(test_device_program),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
