@@ -58,6 +58,7 @@ struct runtime_resources *runtime_resources_new(void)
         r->memory_swappiness = -1;
         r->cpu_shares = r->cpu_quota = r->cpu_period = -1;
         r->cpu_realtime_runtime = r->cpu_realtime_period = -1;
+        r->cpu_burst = r->cpu_idle = -1;
         r->pids_limit = -1;
         r->blkio_weight = -1;
         return r;
@@ -139,9 +140,14 @@ static int parse_cpu(json_t *c, struct runtime_resources *r, struct berth_error 
                     err) < 0 ||
             get_int(c, "realtimePeriod", W "cpu.realtimePeriod", 0, 0, &r->cpu_realtime_period,
                     err) < 0 ||
+            get_int(c, "burst", W "cpu.burst", 0, INT64_MIN, &r->cpu_burst, err) < 0 ||
+            get_int(c, "idle", W "cpu.idle", 0, INT64_MIN, &r->cpu_idle, err) < 0 ||
             get_cpuset_list(c, "cpus", W "cpu.cpus", &r->cpu_cpus, err) < 0 ||
             get_cpuset_list(c, "mems", W "cpu.mems", &r->cpu_mems, err) < 0)
                 return berth_err_ret(*err);
+        if (r->cpu_idle > 1)
+                return berth_err(err, EINVAL, W "cpu.idle: must be 0 or 1 (got %" PRId64 ")",
+                                 r->cpu_idle);
         /* The kernel's own bounds for periods: 1ms..1s. */
         if (r->cpu_period > 0 && (r->cpu_period < 1000 || r->cpu_period > 1000000))
                 return berth_err(err, EINVAL,

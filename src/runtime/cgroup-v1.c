@@ -96,7 +96,8 @@ static int apply_cpu(const struct runtime_cgroup *cg, const struct runtime_resou
 {
         const struct cgroup_hier *h;
         if (res->cpu_shares >= 0 || res->cpu_quota != -1 || res->cpu_period >= 0 ||
-            res->cpu_realtime_period >= 0 || res->cpu_realtime_runtime != -1) {
+            res->cpu_realtime_period >= 0 || res->cpu_realtime_runtime != -1 ||
+            res->cpu_burst >= 0 || res->cpu_idle >= 0) {
                 if (need(cg, "cpu", "a cpu limit", &h, err) < 0)
                         return berth_err_ret(*err);
                 const char *d = h->dir;
@@ -110,6 +111,11 @@ static int apply_cpu(const struct runtime_cgroup *cg, const struct runtime_resou
                         return berth_err_ret(*err);
                 if (res->cpu_quota != -1 &&
                     cgroup_write_int(d, "cpu.cfs_quota_us", res->cpu_quota, err) < 0)
+                        return berth_err_ret(*err);
+                if (res->cpu_burst >= 0 &&
+                    cgroup_write_int(d, "cpu.cfs_burst_us", res->cpu_burst, err) < 0)
+                        return berth_err_ret(*err);
+                if (res->cpu_idle >= 0 && cgroup_write_int(d, "cpu.idle", res->cpu_idle, err) < 0)
                         return berth_err_ret(*err);
                 if (res->cpu_realtime_period >= 0 &&
                     cgroup_write_int(d, "cpu.rt_period_us", res->cpu_realtime_period, err) < 0)

@@ -124,6 +124,10 @@ static int apply_cpu(const char *d, const struct runtime_resources *res, struct 
                 if (cgroup_write(d, "cpu.max", buf, err) < 0)
                         return berth_err_ret(*err);
         }
+        if (res->cpu_burst >= 0 && cgroup_write_int(d, "cpu.max.burst", res->cpu_burst, err) < 0)
+                return berth_err_ret(*err);
+        if (res->cpu_idle >= 0 && cgroup_write_int(d, "cpu.idle", res->cpu_idle, err) < 0)
+                return berth_err_ret(*err);
         if (res->cpu_realtime_runtime != -1 || res->cpu_realtime_period >= 0)
                 return berth_err(err, EOPNOTSUPP,
                                  "cpu.realtimeRuntime/realtimePeriod are not supported on "

@@ -51,6 +51,7 @@ struct runtime_resources {
         bool disable_oom_killer;
         int64_t cpu_shares, cpu_quota, cpu_period;         /* -1 unset */
         int64_t cpu_realtime_runtime, cpu_realtime_period; /* -1 unset */
+        int64_t cpu_burst, cpu_idle;                       /* -1 unset */
         char *cpu_cpus, *cpu_mems;
         int64_t pids_limit;   /* -1 unset; 0 also unset as in runc */
         int64_t blkio_weight; /* -1 unset */

@@ -53,7 +53,7 @@ cgfile() {
 }
 
 @test "cgroup: create writes the limits in every hierarchy" {
-	run "$PROBE" create "/$NAME" '{"memory":{"limit":67108864,"reservation":33554432,"swap":134217728,"swappiness":20},"cpu":{"shares":512,"quota":50000,"period":100000,"cpus":"0","mems":"0"},"pids":{"limit":42}}' "$STATE"
+	run "$PROBE" create "/$NAME" '{"memory":{"limit":67108864,"reservation":33554432,"swap":134217728,"swappiness":20},"cpu":{"shares":512,"quota":50000,"period":100000,"burst":10000,"cpus":"0","mems":"0"},"pids":{"limit":42}}' "$STATE"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	# One directory per mounted hierarchy.
 	[ "$(cgroup_dirs | wc -l)" -eq "$("$PROBE" dirs "$STATE" | wc -l)" ]
@@ -68,6 +68,7 @@ cgfile() {
 		[ "$(cat "$(cgfile cpu cpu.shares)")" = 512 ]
 		[ "$(cat "$(cgfile cpu cpu.cfs_quota_us)")" = 50000 ]
 		[ "$(cat "$(cgfile cpu cpu.cfs_period_us)")" = 100000 ]
+		[ "$(cat "$(cgfile cpu cpu.cfs_burst_us)")" = 10000 ]
 		[ "$(cat "$(cgfile cpuset cpuset.cpus)")" = 0 ]
 		[ "$(cat "$(cgfile cpuset cpuset.mems)")" = 0 ]
 		[ "$(cat "$(cgfile pids pids.max)")" = 42 ]
@@ -77,6 +78,7 @@ cgfile() {
 		[ "$(cat "$(cgfile memory memory.swap.max)")" = 67108864 ]
 		[ "$(cat "$(cgfile cpu cpu.weight)")" = 20 ]
 		[ "$(cat "$(cgfile cpu cpu.max)")" = "50000 100000" ]
+		[ "$(cat "$(cgfile cpu cpu.max.burst)")" = 10000 ]
 		[ "$(cat "$(cgfile pids pids.max)")" = 42 ]
 	fi
 	run "$PROBE" stats "$STATE"
@@ -187,6 +189,25 @@ cgfile() {
 	for _ in $(seq 50); do [ -z "$("$PROBE" pids "$STATE")" ] && break; sleep 0.1; done
 	[ -z "$("$PROBE" pids "$STATE")" ]
 	gone "$c"
+}
+
+@test "cgroup: kill_all keeps a paused container paused, except for SIGKILL" {
+	"$PROBE" create "/$NAME" '{}' "$STATE"
+	pid=$("$PROBE" spawn "$STATE")
+	"$PROBE" freeze "$STATE"
+	"$PROBE" kill "$STATE" 15
+	sleep 0.2
+	[ "$("$PROBE" frozen "$STATE")" = 1 ]
+	kill -0 "$pid"
+	grep -q '^State:.*[^Z]' "/proc/$pid/status"
+	! grep -q '^State:.*Z' "/proc/$pid/status"
+	# SIGKILL while paused: dead, and the cgroup thawed so it can go.
+	"$PROBE" kill "$STATE" 9
+	gone "$pid"
+	[ "$("$PROBE" frozen "$STATE")" = 0 ]
+	run "$PROBE" destroy "$STATE"
+	[ "$status" -eq 0 ]
+	[ -z "$(cgroup_dirs)" ]
 }
 
 @test "cgroup: destroy removes nested cgroups and leaves no directory" {

@@ -53,7 +53,7 @@ static void test_parse_full(void **state)
             "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":134217728,"
             "\"swappiness\":10,\"disableOOMKiller\":true},"
             "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0-1\","
-            "\"mems\":\"0\",\"realtimeRuntime\":0},"
+            "\"mems\":\"0\",\"realtimeRuntime\":0,\"burst\":20000,\"idle\":0},"
             "\"pids\":{\"limit\":32},\"blockIO\":{\"weight\":500},"
             "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
             "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rw\"}],"
@@ -68,6 +68,8 @@ static void test_parse_full(void **state)
         assert_int_equal(r->cpu_period, 100000);
         assert_int_equal(r->cpu_realtime_runtime, -1);
         assert_int_equal(r->cpu_realtime_period, -1);
+        assert_int_equal(r->cpu_burst, 20000);
+        assert_int_equal(r->cpu_idle, 0);
         assert_string_equal(r->cpu_cpus, "0-1");
         assert_string_equal(r->cpu_mems, "0");
         assert_int_equal(r->pids_limit, 32);
@@ -133,6 +135,8 @@ static void test_parse_bad(void **state)
         parse_bad("{\"cpu\":{\"shares\":-2}}", "cpu.shares: must be >= 0");
         parse_bad("{\"cpu\":{\"period\":10}}", "cpu.period: must be 1000..1000000");
         parse_bad("{\"cpu\":{\"quota\":10}}", "cpu.quota: must be >= 1000");
+        parse_bad("{\"cpu\":{\"idle\":2}}", "cpu.idle: must be 0 or 1");
+        parse_bad("{\"cpu\":{\"burst\":-1}}", "cpu.burst: must be >= 0");
         parse_bad("{\"cpu\":{\"cpus\":\"0\\n1\"}}", "cpu.cpus: not a list");
         parse_bad("{\"cpu\":{\"mems\":\"0; x\"}}", "cpu.mems");
         parse_bad("{\"pids\":{\"limit\":-3}}", "pids.limit: must be >= -1");
