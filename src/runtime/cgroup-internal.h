@@ -63,6 +63,11 @@ const struct cgroup_hier *cgroup_v2_hier(const struct runtime_cgroup *cg);
  * given back as "/a/b" (absolute, no doubled or trailing slashes). */
 int cgroup_path_normalize(const char *in, char **out, struct berth_error **err);
 
+/* systemd's "slice:prefix:name" as the path systemd would give it:
+ * "a-b.slice:p:n" -> "/a.slice/a-b.slice/p-n.scope" (an empty slice is
+ * system.slice).  The result still goes through cgroup_path_normalize(). */
+int cgroup_path_from_systemd(const char *in, char **out, struct berth_error **err);
+
 /* File helpers on dir/file.  cgroup_write() reports the kernel's refusal
  * with the value it refused. */
 int cgroup_write(const char *dir, const char *file, const char *value, struct berth_error **err);

@@ -213,12 +213,15 @@ int runtime_cgroup_create(const char *cgroups_path, const char *id,
                                          id != NULL ? id : "");
                 given = xasprintf("/berth/%s", id);
         } else {
-                if (strchr(cgroups_path, ':') != NULL && cgroups_path[0] != '/')
-                        return berth_err(err, EINVAL,
-                                         "cgroupsPath `%s`: systemd \"slice:prefix:name\" paths "
-                                         "are not supported (use a path like /berth/<id>)",
-                                         cgroups_path);
-                given = xstrdup(cgroups_path);
+                /* systemd's "slice:prefix:name" (containerd and kubelet with
+                 * the systemd driver): the same directories systemd would
+                 * make, managed here through cgroupfs. */
+                if (strchr(cgroups_path, ':') != NULL && cgroups_path[0] != '/') {
+                        if (cgroup_path_from_systemd(cgroups_path, &given, err) < 0)
+                                return berth_err_ret(*err);
+                } else {
+                        given = xstrdup(cgroups_path);
+                }
         }
         relative = given[0] != '/';
         if (cgroup_path_normalize(given, &path, err) < 0)

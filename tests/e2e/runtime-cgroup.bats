@@ -236,6 +236,19 @@ cgfile() {
 	[ -z "$(cgroup_dirs)" ]
 }
 
+@test "cgroup: a systemd slice:prefix:name path gives systemd's directories" {
+	# The root slice, so that no parent slice is left behind.
+	"$PROBE" create "-.slice:berth:${NAME#berth-}" '{"pids":{"limit":3}}' "$STATE"
+	run "$PROBE" dirs "$STATE"
+	[[ "${lines[0]}" == *"/$NAME.scope" ]]
+	for d in "${lines[@]}"; do [ -d "$d" ]; done
+	"$PROBE" destroy "$STATE"
+	[ -z "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -name "$NAME.scope")" ]
+	run "$PROBE" create "a.slice:p:../x" '{}' "$TEST_TMP/bad.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a valid systemd unit path"* ]]
+}
+
 @test "cgroup: an existing empty cgroup is reused, one in use is refused" {
 	"$PROBE" create "/$NAME" '{}' "$STATE"
 	run "$PROBE" create "/$NAME" '{"pids":{"limit":7}}' "$TEST_TMP/again.json"

@@ -241,6 +241,34 @@ static void test_cgroup_path(void **state)
         }
 }
 
+static void test_systemd_path(void **state)
+{
+        const char *good[][2] = {
+            {"kubepods-burstable-pod12.slice:cri-containerd:abc",
+             "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12.slice/"
+             "cri-containerd-abc.scope"},
+            {"system.slice:docker:f00", "/system.slice/docker-f00.scope"},
+            {":berth:x", "/system.slice/berth-x.scope"},
+            {"-.slice::x", "/x.scope"},
+            {"user.slice::x", "/user.slice/x.scope"}};
+        for (size_t i = 0; i < 5; i++) {
+                _cleanup_error_ struct berth_error *err = NULL;
+                _cleanup_free_ char *out = NULL;
+                assert_int_equal(cgroup_path_from_systemd(good[i][0], &out, &err), 0);
+                assert_string_equal(out, good[i][1]);
+        }
+        const char *bad[] = {"a.slice:b",     "a.slice:b:c:d",  "a:p:n",          "a.slice:p:..",
+                             "a.slice:p:x/y", "../a.slice:p:n", "a--b.slice:p:n", "-a.slice:p:n",
+                             "a-.slice:p:n",  "a.slice:p/q:n"};
+        for (size_t i = 0; i < 10; i++) {
+                _cleanup_error_ struct berth_error *err = NULL;
+                _cleanup_free_ char *out = NULL;
+                assert_int_equal(cgroup_path_from_systemd(bad[i], &out, &err), -EINVAL);
+                assert_null(out);
+                assert_non_null(strstr(err->msg, "cgroupsPath"));
+        }
+}
+
 static const char hybrid_mountinfo[] =
     "23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
     "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
@@ -473,6 +501,7 @@ int main(void)
             cmocka_unit_test(test_conversions),
             cmocka_unit_test(test_parse_blkio_hugepages),
             cmocka_unit_test(test_cgroup_path),
+            cmocka_unit_test(test_systemd_path),
             cmocka_unit_test(test_layout),
             cmocka_unit_test(test_save_load),
             cmocka_unit_test(test_device_program),
