@@ -99,10 +99,11 @@ struct runtime_cgroup;
  * hybrid, in the unified tree), apply res (may be NULL) and return a
  * handle.  An absolute path is relative to each hierarchy's root, a
  * relative one to the caller's own cgroup in it (as runc); NULL or "" gives
- * "/berth/<id>".  "." and ".." parts and systemd "slice:prefix:name" paths
- * are refused.  An existing empty cgroup of that name is reused; one with
- * processes in it is refused (EBUSY).  On any failure every directory this
- * call made is removed again.
+ * "/berth/<id>"; systemd's "slice:prefix:name" gives the directories
+ * systemd would ("a-b.slice:p:n" is /a.slice/a-b.slice/p-n.scope), made
+ * here without systemd.  "." and ".." parts are refused.  An existing empty cgroup of that name is
+ * reused; one with processes in it is refused (EBUSY).  On any failure every directory this call
+ * made is removed again.
  */
 int runtime_cgroup_create(const char *cgroups_path, const char *id,
                           const struct runtime_resources *res, struct runtime_cgroup **out,
