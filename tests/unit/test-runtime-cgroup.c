@@ -317,6 +317,25 @@ static void test_layout(void **state)
         assert_string_equal(m[0].mount, "/sys/fs/cgroup/cpu,cpuacct");
         cgroup_mounts_free(m, n);
 
+        /* v2 at the root wins over a stray v1 mount beside it. */
+        const char *v2_stray = "29 23 0:40 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+                               "rw,name=systemd\n"
+                               "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        assert_int_equal(cgroup_layout_parse(v2_stray, &l, &m, &n, &err), 0);
+        assert_int_equal(l, CGROUP_LAYOUT_V2);
+        assert_int_equal(n, 1);
+        assert_true(m[0].v2);
+        assert_string_equal(m[0].mount, "/sys/fs/cgroup");
+        cgroup_mounts_free(m, n);
+
+        /* systemd's "hybrid" with only name=systemd in v1. */
+        const char *sd_hybrid = "29 23 0:40 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+                                "rw,xattr,name=systemd\n"
+                                "30 23 0:26 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+        assert_int_equal(cgroup_layout_parse(sd_hybrid, &l, &m, &n, &err), 0);
+        assert_int_equal(l, CGROUP_LAYOUT_HYBRID);
+        assert_int_equal(n, 2);
+        cgroup_mounts_free(m, n);
         assert_int_equal(
             cgroup_layout_parse("1 0 0:1 / / rw - ext4 /dev/sda rw\n", &l, &m, &n, &err), -ENOENT);
         assert_non_null(strstr(err->msg, "no cgroup hierarchy"));
