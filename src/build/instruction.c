@@ -86,6 +86,10 @@ static size_t edit_distance(const char *a, const char *b)
                                 v = d[i - 1][j] + 1;
                         if (d[i][j - 1] + 1 < v)
                                 v = d[i][j - 1] + 1;
+                        /* A swap of neighbours (FORM) is one typo. */
+                        if (i > 1 && j > 1 && (a[i - 1] | 0x20) == (b[j - 2] | 0x20) &&
+                            (a[i - 2] | 0x20) == (b[j - 1] | 0x20) && d[i - 2][j - 2] + 1 < v)
+                                v = d[i - 2][j - 2] + 1;
                         d[i][j] = v;
                 }
         return d[la][lb];
@@ -94,7 +98,8 @@ static size_t edit_distance(const char *a, const char *b)
 const char *build_instr_suggest(const char *name)
 {
         const char *best = NULL;
-        size_t best_d = 3; /* at most two edits away */
+        /* One typo per three letters, at least one. */
+        size_t len = strlen(name), best_d = (len / 3 > 1 ? len / 3 : 1) + 1;
         for (int k = BUILD_INSTR_UNKNOWN + 1; k < BUILD_INSTR_COUNT; k++) {
                 size_t d = edit_distance(name, names[k]);
                 if (d < best_d) {
