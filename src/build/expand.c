@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,7 @@ static int lookup(struct lexer *lx, const char *name, const char **value)
 }
 
 static int scan(struct lexer *lx, int stop, struct build_buf *out, struct words *w);
+static int expand_pattern(struct lexer *lx, struct build_buf *out, const char *name, int op);
 
 /* The word after ${name<op>, up to the closing brace. */
 static int scan_operand(struct lexer *lx, struct build_buf *word)
@@ -169,6 +171,56 @@ static int scan_operand(struct lexer *lx, struct build_buf *word)
                 return -1;
         }
         return 0;
+}
+
+/* Whether the glob pattern matches value[i..j) exactly. */
+static bool glob_match(const char *pattern, const char *value, size_t i, size_t j)
+{
+        _cleanup_free_ char *part = xstrndup(value + i, j - i);
+        return fnmatch(pattern, part, 0) == 0;
+}
+
+/* ${v#p} ${v##p} ${v%p} ${v%%p}: drop the shortest (or, doubled, the
+ * longest) prefix or suffix that matches the glob. */
+static void trim_pattern(struct build_buf *out, const char *value, const char *pattern, bool suffix,
+                         bool longest)
+{
+        size_t n = strlen(value);
+        for (size_t k = 0; k <= n; k++) {
+                size_t len = longest ? n - k : k;
+                bool hit = suffix ? glob_match(pattern, value, n - len, n)
+                                  : glob_match(pattern, value, 0, len);
+                if (hit) {
+                        build_buf_put(out, suffix ? value : value + len, n - len);
+                        return;
+                }
+        }
+        build_buf_puts(out, value);
+}
+
+/* ${v/p/r} ${v//p/r}: replace the leftmost longest match (or every one). */
+static void replace_pattern(struct build_buf *out, const char *value, const char *pattern,
+                            const char *repl, bool all)
+{
+        size_t n = strlen(value), i = 0;
+        bool done = pattern[0] == '\0';
+        while (i < n) {
+                size_t end = 0;
+                bool hit = false;
+                for (size_t j = n; !done && j > i; j--)
+                        if (glob_match(pattern, value, i, j)) {
+                                hit = true;
+                                end = j;
+                                break;
+                        }
+                if (!hit) {
+                        build_buf_putc(out, value[i++]);
+                        continue;
+                }
+                build_buf_puts(out, repl);
+                i = end;
+                done = !all;
+        }
 }
 
 static int expand_dollar(struct lexer *lx, struct build_buf *out)
@@ -215,6 +267,8 @@ static int expand_dollar(struct lexer *lx, struct build_buf *out)
         }
         if (op == END)
                 return fail(lx, "syntax error: missing '}'");
+        if (op == '#' || op == '%' || op == '/')
+                return expand_pattern(lx, out, name, op);
         bool colon = op == ':';
         if (colon) {
                 op = next(lx, &at, &width);
@@ -254,6 +308,49 @@ static int expand_dollar(struct lexer *lx, struct build_buf *out)
                 build_buf_puts(out, value);
                 return 0;
         }
+}
+
+/* The forms with a glob pattern: ${v#p} ${v##p} ${v%p} ${v%%p} ${v/p/r}
+ * ${v//p/r}.  The pattern itself may hold expansions. */
+static int expand_pattern(struct lexer *lx, struct build_buf *out, const char *name, int op)
+{
+        bool doubled = peek(lx) == op;
+        if (doubled)
+                next(lx, NULL, NULL);
+        struct build_buf pat = {0}, repl = {0};
+        int r;
+        if (op == '/') {
+                /* The pattern ends at the next unescaped slash; the escapes stay
+                 * for fnmatch to honour. */
+                bool saved = lx->o.raw_escapes;
+                lx->o.raw_escapes = true;
+                r = scan(lx, '/', &pat, NULL);
+                if (r == 0)
+                        r = scan_operand(lx, &repl);
+                lx->o.raw_escapes = saved;
+        } else {
+                r = scan_operand(lx, &pat);
+        }
+        _cleanup_free_ char *pattern = build_buf_steal(&pat);
+        _cleanup_free_ char *replacement = build_buf_steal(&repl);
+        if (r < 0)
+                return -1;
+        const char *value;
+        if (!lookup(lx, name, &value) && lx->o.skip_unset) {
+                const char *ops = op == '/'   ? (doubled ? "//" : "/")
+                                  : op == '#' ? (doubled ? "##" : "#")
+                                              : (doubled ? "%%" : "%");
+                if (op == '/')
+                        build_buf_printf(out, "${%s%s%s/%s}", name, ops, pattern, replacement);
+                else
+                        build_buf_printf(out, "${%s%s%s}", name, ops, pattern);
+                return 0;
+        }
+        if (op == '/')
+                replace_pattern(out, value, pattern, replacement, doubled);
+        else
+                trim_pattern(out, value, pattern, op == '%', doubled);
+        return 0;
 }
 
 static int single_quote(struct lexer *lx, struct build_buf *out)

@@ -216,7 +216,7 @@ static void test_fixtures_missing(void **state)
  * do not cover, escapes with `, and the hooks the checker uses. */
 static void expect(const char *word, const char *want)
 {
-        char *env[] = {"A=a", "EMPTY=", "SP=x y", "A=again", NULL};
+        char *env[] = {"A=a", "EMPTY=", "SP=x y", "A=again", "P=/usr/local/bin/app.tar.gz", NULL};
         _cleanup_error_ struct berth_error *err = NULL;
         _cleanup_free_ char *out = NULL;
         if (build_expand_word(word, env, NULL, &out, &err) < 0)
@@ -235,6 +235,16 @@ static void test_forms(void **state)
         expect("${EMPTY?}", "");
         expect("\"$SP\"", "x y");
         expect("'$A'\\$A", "$A$A");
+        /* The glob forms the reference lists beside them. */
+        expect("${P#*/}", "usr/local/bin/app.tar.gz");
+        expect("${P##*/}", "app.tar.gz");
+        expect("${P%.*}", "/usr/local/bin/app.tar");
+        expect("${P%%.*}", "/usr/local/bin/app");
+        expect("${P#nomatch}|${NONE##*/}", "/usr/local/bin/app.tar.gz|");
+        expect("${P/local/opt}", "/usr/opt/bin/app.tar.gz");
+        expect("${P//\\//:}", ":usr:local:bin:app.tar.gz");
+        expect("${P/l*l/$A}", "/usr/again/bin/app.tar.gz");
+        expect("${P/[ab]?p/X}", "/usr/local/bin/X.tar.gz");
 
         char *env[] = {"A=a", "EMPTY=", NULL};
         _cleanup_error_ struct berth_error *err = NULL;
