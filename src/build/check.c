@@ -46,9 +46,10 @@ struct checker {
         struct stage *stages;
         size_t n_stages;
         bool in_stage;
-        int line;           /* of the instruction being looked at */
-        struct args *scope; /* which ARGs a use marks */
-        bool uncertain;     /* an expansion used an ARG with no known value */
+        int line;                                        /* of the instruction being looked at */
+        struct args *scope;                              /* which ARGs a use marks */
+        int last_cmd, last_entrypoint, last_healthcheck; /* their lines in this stage */
+        bool uncertain; /* an expansion used an ARG with no known value */
 };
 
 static void warn(struct checker *c, int line, const char *fmt, ...)
@@ -248,8 +249,9 @@ static void check_from(struct checker *c, const struct build_instruction *in)
         const char *name = NULL;
         if (in->n_args == 3 && strcasecmp(in->args[1], "AS") == 0)
                 name = in->args[2];
-        else if (in->n_args != 1)
-                warn(c, c->line, "FROM takes an image and optionally `AS name`");
+        if (name != NULL && is_stage(c, name, NULL))
+                warn(c, c->line, "duplicate stage name `%s`", name);
+        c->last_cmd = c->last_entrypoint = c->last_healthcheck = 0;
         char **parent_env = NULL;
         bool from_stage = image != NULL && is_stage(c, image, &parent_env);
         if (image != NULL && !c->uncertain && !from_stage && strcmp(image, "scratch") != 0 &&
@@ -305,27 +307,33 @@ static void check_expanding(struct checker *c, const struct build_instruction *i
 
 static void check_syntax(struct checker *c, const struct build_instruction *in)
 {
-        const char *name = build_instr_name(in->kind);
-        if (in->kind == BUILD_INSTR_UNKNOWN) {
-                const char *hint = build_instr_suggest(in->name);
-                if (hint != NULL)
-                        warn(c, c->line, "unknown instruction: %s (did you mean %s?)", in->name,
-                             hint);
-                else
-                        warn(c, c->line, "unknown instruction: %s", in->name);
-        }
-        if (in->json_fallback)
-                warn(c, c->line,
-                     "%s looks like exec form (JSON) but is not valid JSON, so it is run as a "
-                     "shell command (JSON strings take double quotes)",
-                     name ? name : in->name);
-        if (in->kind == BUILD_INSTR_ONBUILD && in->sub != NULL) {
-                if (in->sub->kind == BUILD_INSTR_ONBUILD || in->sub->kind == BUILD_INSTR_FROM ||
-                    in->sub->kind == BUILD_INSTR_MAINTAINER)
-                        warn(c, c->line, "%s isn't allowed as an ONBUILD trigger",
-                             build_instr_name(in->sub->kind));
-                check_syntax(c, in->sub);
-        }
+        _cleanup_free_ char *msg = NULL;
+        if (build_instruction_check(in, &msg) < 0)
+                warn(c, c->line, "%s", msg);
+        for (const struct build_instruction *i = in; i != NULL; i = i->sub)
+                if (i->json_fallback)
+                        warn(c, c->line,
+                             "%s looks like exec form (JSON) but is not valid JSON, so it is run "
+                             "as a shell command (JSON strings take double quotes)",
+                             build_instr_name(i->kind) ? build_instr_name(i->kind) : i->name);
+}
+
+/* CMD, ENTRYPOINT and HEALTHCHECK set one value per image: an earlier one
+ * in the same stage is dead. */
+static void check_repeats(struct checker *c, const struct build_instruction *in)
+{
+        int *last = in->kind == BUILD_INSTR_CMD           ? &c->last_cmd
+                    : in->kind == BUILD_INSTR_ENTRYPOINT  ? &c->last_entrypoint
+                    : in->kind == BUILD_INSTR_HEALTHCHECK ? &c->last_healthcheck
+                                                          : NULL;
+        if (last == NULL)
+                return;
+        if (*last > 0)
+                warn(c, *last,
+                     "%s is overridden by the one on line %d (only the last %s in a stage takes "
+                     "effect)",
+                     build_instr_name(in->kind), c->line, build_instr_name(in->kind));
+        *last = c->line;
 }
 
 /* Stable: findings on one line keep the order they were found in. */
@@ -366,6 +374,7 @@ int build_dockerfile_check(const struct build_dockerfile *df, struct build_warni
                                      build_instr_name(in->kind));
                         continue;
                 }
+                check_repeats(&c, in);
                 if (in->kind == BUILD_INSTR_ENV) {
                         check_env(&c, in);
                 } else if (build_instr_expands(in->kind)) {

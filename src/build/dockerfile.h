@@ -130,6 +130,21 @@ void build_dockerfile_freep(struct build_dockerfile **df);
 #define _cleanup_dockerfile_ __attribute__((cleanup(build_dockerfile_freep)))
 
 /*
+ * What the builder refuses before running anything, beyond the syntax (the
+ * parser accepts these, as BuildKit's does): unknown instructions, flags
+ * an instruction does not take or that lack a value, argument counts
+ * (COPY needs a destination, WORKDIR exactly one path...), HEALTHCHECK's
+ * type, durations and retries, SHELL outside JSON form, bad stage names.
+ * Errors read "FILE:LINE: message".
+ */
+int build_instruction_validate(const struct build_dockerfile *df,
+                               const struct build_instruction *in, struct berth_error **err);
+
+/* The value of --name=value in in->flags (the last one given): 1 found
+ * (*value is NULL for a bare --name), 0 not given. */
+int build_flag_get(const struct build_instruction *in, const char *name, const char **value);
+
+/*
  * BuildKit's dump of the syntax tree (Node.Dump), one line per instruction:
  * `(copy ["--user=me"] "foo" "/tmp/")`, each string quoted as Go's
  * strconv.Quote does.  The dockerfile form ends with one newline.
@@ -140,7 +155,10 @@ char *build_instruction_dump(const struct build_instruction *in);
 /*
  * Likely mistakes found without building: unknown instructions, variables
  * used but never set, bad JSON that fell back to shell form, ARGs never
- * used, FROM without a tag, empty continuation lines.  Parse with
+ * used, FROM without a tag, empty continuation lines, everything
+ * build_instruction_validate refuses, instructions before the first FROM,
+ * duplicate stage names, and a CMD/ENTRYPOINT/HEALTHCHECK that a later one
+ * in the same stage overrides.  Parse with
  * BUILD_PARSE_LENIENT first so unknown instructions reach the check.
  * Returns the number of findings (sorted by line); *out holds them.
  */

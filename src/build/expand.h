@@ -9,8 +9,9 @@
 /*
  * Word and variable expansion as the Dockerfile reference defines it:
  * $v, ${v}, ${v:-w}, ${v-w}, ${v:+w}, ${v+w}, ${v:?msg}, ${v?msg}, the
- * escape character, single quotes (literal) and double quotes (only $, the
- * escape character and " are special).  This is not a shell: there is no
+ * glob forms ${v#p} ${v##p} ${v%p} ${v%%p} ${v/p/r} ${v//p/r}, the escape
+ * character, single quotes (literal) and double quotes (only $, the escape
+ * character and " are special).  This is not a shell: there is no
  * command substitution, globbing or arithmetic, and positional and special
  * parameters ($1, $@, $?...) are always unset.
  *

@@ -535,15 +535,8 @@ int build_instruction_parse_line(const char *line, char escape, bool lenient,
         build_text_trim(rest, strlen(rest), &start, &end);
         _cleanup_free_ char *args = xstrndup(rest + start, end - start);
 
-        if (in->kind == BUILD_INSTR_UNKNOWN && !lenient) {
-                const char *hint = build_instr_suggest(in->name);
-                if (hint != NULL)
-                        *msg =
-                            xasprintf("unknown instruction: %s (did you mean %s?)", in->name, hint);
-                else
-                        *msg = xasprintf("unknown instruction: %s", in->name);
-                return -1;
-        }
+        if (in->kind == BUILD_INSTR_UNKNOWN && !lenient)
+                return build_instruction_check(in, msg); /* "unknown instruction" */
         return parse_args(in->kind, args, escape, lenient, in, msg);
 }
 

@@ -26,6 +26,9 @@ bool build_instruction_takes_heredocs(const struct build_instruction *in);
  * 0) or -1 with *msg set. */
 int build_heredocs_from_line(const char *line, struct build_heredoc **out, char **msg);
 
+/* build_instruction_validate's rules, the message without file or line. */
+int build_instruction_check(const struct build_instruction *in, char **msg);
+
 /* A closest instruction name for "did you mean", or NULL. */
 const char *build_instr_suggest(const char *name);
 

@@ -163,6 +163,10 @@ fail_missing() {
 		$'FROM alpine:3.20\nCMD [\'nginx\', \'-g\', \'daemon off;\']\n'
 	check_finds "2: warning: ARG \`VERSION\` is declared but never used" \
 		$'FROM alpine:3.20\nARG VERSION=1\nRUN true\n'
+	check_finds "2: warning: COPY requires at least two arguments, but only one was provided: the destination could not be determined" \
+		$'FROM alpine:3.20\nCOPY app\n'
+	check_finds "2: warning: HEALTHCHECK: --interval: invalid duration \`30\`" \
+		$'FROM alpine:3.20\nHEALTHCHECK --interval=30 CMD true\n'
 	check_finds "1: warning: FROM alpine has no tag: the build takes whatever \`latest\` is at the time (pin a tag or a digest)" \
 		$'FROM alpine\n'
 }

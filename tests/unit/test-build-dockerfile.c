@@ -422,6 +422,86 @@ static void test_json(void **state)
                             "(cmd \"['a', 'b']\")\n(cmd \"a\\x00b\")\n(cmd \"caf\xc3\xa9\")\n");
 }
 
+/* ---- validation ---- */
+
+static void expect_valid(const char *line, const char *want)
+{
+        _cleanup_free_ char *text = xasprintf("FROM a:1\n%s\n", line);
+        _cleanup_dockerfile_ struct build_dockerfile *df = parse_ok(text, BUILD_PARSE_LENIENT);
+        _cleanup_error_ struct berth_error *err = NULL;
+        int r = build_instruction_validate(df, &df->instrs[1], &err);
+        if (want == NULL) {
+                if (r < 0)
+                        fail_msg("`%s`: %s", line, err->msg);
+                return;
+        }
+        if (r == 0)
+                fail_msg("`%s` is valid, expected `%s`", line, want);
+        _cleanup_free_ char *full = xasprintf("Dockerfile:2: %s", want);
+        if (strcmp(err->msg, full) != 0)
+                fail_msg("`%s`: `%s`, expected `%s`", line, err->msg, full);
+}
+
+static void test_validate(void **state)
+{
+        expect_valid("COPY --from=build --chown=1:1 --chmod=755 --link --parents a b", NULL);
+        expect_valid("COPY --exclude=*.md --exclude=*.txt . /src", NULL);
+        expect_valid("ADD --checksum=sha256:00 --keep-git-dir=false https://x/y /y", NULL);
+        expect_valid("RUN --mount=type=cache,target=/c --mount=type=secret,id=s --network=none "
+                     "--security=insecure make",
+                     NULL);
+        expect_valid("HEALTHCHECK --interval=1m30s --timeout=1.5s --start-period=0 "
+                     "--start-interval=500ms --retries=3 CMD true",
+                     NULL);
+        expect_valid("HEALTHCHECK NONE", NULL);
+        expect_valid("SHELL [\"/bin/sh\", \"-c\"]", NULL);
+        expect_valid("ONBUILD COPY . /app", NULL);
+
+        expect_valid("COPY --user=me a b", "COPY: unknown flag: --user");
+        expect_valid("CMD --doit [\"a\"]", "CMD: unknown flag: --doit");
+        expect_valid("COPY --from a b", "COPY: missing a value on flag: --from");
+        expect_valid("COPY --link=maybe a b",
+                     "COPY: expecting boolean value for flag --link, not: maybe");
+        expect_valid("COPY --from=a --from=b x y", "COPY: duplicate flag specified: --from");
+        expect_valid("COPY onlyone", "COPY requires at least two arguments, but only one was "
+                                     "provided: the destination could not be determined");
+        expect_valid("WORKDIR", "WORKDIR requires exactly one argument");
+        expect_valid("EXPOSE", "EXPOSE requires at least one argument");
+        expect_valid("ARG", "ARG requires at least one argument");
+        expect_valid("ARG =x", "ARG names can not be blank: `=x`");
+        expect_valid("SHELL /bin/sh -c", "SHELL requires the arguments to be in JSON form");
+        expect_valid("VOLUME [\"\"]", "VOLUME specified can not be an empty string");
+        expect_valid("HEALTHCHECK", "HEALTHCHECK requires an argument: CMD or NONE");
+        expect_valid("HEALTHCHECK CONNECT TCP 7000",
+                     "unknown type \"CONNECT\" in HEALTHCHECK (try CMD)");
+        expect_valid("HEALTHCHECK CMD", "missing command after HEALTHCHECK CMD");
+        expect_valid("HEALTHCHECK --interval=5s NONE", "HEALTHCHECK NONE takes no arguments");
+        expect_valid("HEALTHCHECK --interval=5 CMD true",
+                     "HEALTHCHECK: --interval: invalid duration `5`");
+        expect_valid("HEALTHCHECK --timeout=10us CMD true",
+                     "HEALTHCHECK: --timeout cannot be less than 1ms");
+        expect_valid("HEALTHCHECK --retries=-1 CMD true",
+                     "HEALTHCHECK: --retries must be a number 0 or more, not `-1`");
+        expect_valid("FROM a b", "FROM requires either one or three arguments");
+        expect_valid("FROM a IS b", "FROM: expected `AS` before the stage name, got `IS`");
+        expect_valid("FROM a AS 1st", "invalid name for build stage: \"1st\", name can't start "
+                                      "with a number or contain symbols");
+        expect_valid("FRM a", "unknown instruction: FRM (did you mean FROM?)");
+        expect_valid("ONBUILD ONBUILD RUN x",
+                     "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+        expect_valid("ONBUILD COPY x", "COPY requires at least two arguments, but only one was "
+                                       "provided: the destination could not be determined");
+
+        _cleanup_dockerfile_ struct build_dockerfile *df =
+            parse_ok("FROM a:1\nCOPY --from=x --link --from=y a b\n", 0);
+        const char *v = NULL;
+        assert_int_equal(build_flag_get(&df->instrs[1], "from", &v), 1);
+        assert_string_equal(v, "y");
+        assert_int_equal(build_flag_get(&df->instrs[1], "link", &v), 1);
+        assert_null(v);
+        assert_int_equal(build_flag_get(&df->instrs[1], "chown", &v), 0);
+}
+
 /* ---- check ---- */
 
 static char *check(const char *text)
@@ -498,6 +578,12 @@ static void test_check_findings(void **state)
         expect_findings("FROM alpine:3.20\nRUN a \\\n\n b\n",
                         "2: empty continuation line (a future release of the Dockerfile syntax "
                         "makes this an error)\n");
+        expect_findings("FROM alpine:3.20 AS a\nCMD x\nCMD [\"y\"]\nFROM alpine:3.20 AS a\n",
+                        "2: CMD is overridden by the one on line 3 (only the last CMD in a stage "
+                        "takes effect)\n"
+                        "4: duplicate stage name `a`\n");
+        expect_findings("FROM alpine:3.20\nCOPY --chwon=1 a b\n",
+                        "2: COPY: unknown flag: --chwon\n");
         expect_findings("FROM alpine:3.20\nUSER ${U\n", "2: failed to process \"${U\": syntax "
                                                         "error: missing '}'\n");
 }
@@ -521,6 +607,7 @@ int main(void)
         add_test(&t, xstrdup("which instructions expand"), test_expanding_table, NULL);
         add_test(&t, xstrdup("errors"), test_errors, NULL);
         add_test(&t, xstrdup("json"), test_json, NULL);
+        add_test(&t, xstrdup("validate"), test_validate, NULL);
         add_test(&t, xstrdup("check: a clean Dockerfile"), test_check_clean, NULL);
         add_test(&t, xstrdup("check: findings"), test_check_findings, NULL);
         int failed = _cmocka_run_group_tests("build-dockerfile", t.v, t.n, NULL, NULL);
