@@ -204,6 +204,18 @@ static void replace_pattern(struct build_buf *out, const char *value, const char
 {
         size_t n = strlen(value), i = 0;
         bool done = pattern[0] == '\0';
+        if (!done && strpbrk(pattern, "*?[\\") == NULL) {
+                /* A plain string: no need to try every span. */
+                size_t pl = strlen(pattern);
+                for (const char *hit; !done && (hit = strstr(value + i, pattern)) != NULL;) {
+                        build_buf_put(out, value + i, (size_t)(hit - value) - i);
+                        build_buf_puts(out, repl);
+                        i = (size_t)(hit - value) + pl;
+                        done = !all;
+                }
+                build_buf_puts(out, value + i);
+                return;
+        }
         while (i < n) {
                 size_t end = 0;
                 bool hit = false;

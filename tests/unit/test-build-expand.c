@@ -242,6 +242,9 @@ static void test_forms(void **state)
         expect("${P%%.*}", "/usr/local/bin/app");
         expect("${P#nomatch}|${NONE##*/}", "/usr/local/bin/app.tar.gz|");
         expect("${P/local/opt}", "/usr/opt/bin/app.tar.gz");
+        expect("${P//a/A}|${P/a/A}|${P//zz/A}",
+               "/usr/locAl/bin/App.tAr.gz|/usr/locAl/bin/app.tar.gz|"
+               "/usr/local/bin/app.tar.gz");
         expect("${P//\\//:}", ":usr:local:bin:app.tar.gz");
         expect("${P/l*l/$A}", "/usr/again/bin/app.tar.gz");
         expect("${P/[ab]?p/X}", "/usr/local/bin/X.tar.gz");
