@@ -215,6 +215,7 @@ static void check_arg(struct checker *c, const struct build_instruction *in)
                                     c->globals.v[g].known) {
                                         known = true;
                                         value = xstrdup(gv);
+                                        break;
                                 }
                 } else if (build_env_lookup(c->genv, name, &gv)) {
                         mark_used(&c->globals, name, NULL);

@@ -550,6 +550,9 @@ static void test_check_clean(void **state)
 
 static void test_check_findings(void **state)
 {
+        /* A global declared twice, then brought into a stage and used. */
+        expect_findings("ARG V=1\nARG V=2\nFROM alpine:$V\nARG V\nRUN echo $V\n", "");
+
         expect_findings("FROM alpine:3.20\nRUNN echo\n",
                         "2: unknown instruction: RUNN (did you mean RUN?)\n");
         expect_findings("FROM alpine:3.20\nWORKDIR /src/$PROJECT\nENV A=${B}x A2=$A\n",
