@@ -17,6 +17,7 @@ static int cmd_version(const struct cli_global *g, int argc, char **argv, struct
 
 static const struct cli_command commands[] = {
     {"version", cmd_version, "Show the berth version"},
+    {"dockerfile", cli_cmd_dockerfile, "Parse or check a Dockerfile"},
 };
 
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)

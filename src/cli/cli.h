@@ -32,6 +32,9 @@ enum {
         CLI_EXIT_NOT_FOUND = 127,
 };
 
+/* Commands that live in their own files. */
+int cli_cmd_dockerfile(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
+
 /* Report a usage error the way every command does. */
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
