@@ -6,7 +6,7 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps build check demo bench format lint clean
+.PHONY: all deps build build-asan check demo bench format clean
 
 all: build
 
