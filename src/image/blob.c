@@ -126,7 +126,7 @@ int image_txn_begin(struct image_store *s, struct image_txn **out, struct berth_
         if (!s->exclusive)
                 return berth_err(err, EPERM, "internal: a transaction needs the exclusive lock");
         struct image_txn *t = xcalloc(1, sizeof(*t));
-        _cleanup_(image_txn_freep) struct image_txn *owned = t;
+        _cleanup_txn_ struct image_txn *owned = t;
         t->store = s;
         t->dir_fd = -1;
         t->blobs = xcalloc(1, sizeof(char *));
@@ -154,8 +154,7 @@ static bool staged(struct image_txn *t, const char *hex)
 
 /* Move the finished temp file to blobs/<hex> in staging, or drop it when
  * that content is already staged. */
-static int stage(struct image_txn *t, const char *tmp, const char *digest,
-                 struct berth_error **err)
+static int stage(struct image_txn *t, const char *tmp, const char *digest, struct berth_error **err)
 {
         const char *hex = image_digest_hex(digest);
         if (staged(t, hex)) {
@@ -169,9 +168,8 @@ static int stage(struct image_txn *t, const char *tmp, const char *digest,
         return 0;
 }
 
-int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected,
-                          int64_t expected_size, char out[IMAGE_DIGEST_LEN],
-                          struct berth_error **err)
+int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int64_t expected_size,
+                          char out[IMAGE_DIGEST_LEN], struct berth_error **err)
 {
         _cleanup_free_ char *tmp = xasprintf("tmp-%u", t->tmp_seq++);
         _cleanup_close_ int wfd =
@@ -209,7 +207,8 @@ int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected,
         if (expected_size >= 0 && total != expected_size) {
                 unlinkat(t->dir_fd, tmp, 0);
                 return berth_err(err, EILSEQ,
-                                 "blob %s: size mismatch: expected %" PRId64 " bytes, got %s%" PRId64,
+                                 "blob %s: size mismatch: expected %" PRId64
+                                 " bytes, got %s%" PRId64,
                                  expected ? expected : got, expected_size,
                                  total > expected_size ? "more than " : "", total);
         }

@@ -23,8 +23,7 @@ static int object_keys(json_t *obj, const char *key, const char *what, char ***o
         return 0;
 }
 
-static int parse_healthcheck(json_t *cfg, struct image_healthcheck **out,
-                             struct berth_error **err)
+static int parse_healthcheck(json_t *cfg, struct image_healthcheck **out, struct berth_error **err)
 {
         json_t *hc = NULL;
         int r = util_json_object(cfg, "Healthcheck", "config.Healthcheck", &hc, err);
@@ -74,8 +73,8 @@ static int parse_inner(json_t *cfg, struct image_config *c, struct berth_error *
                 json_object_foreach(labels, k, v)
                 {
                         if (!json_is_string(v))
-                                return berth_err(err, EINVAL,
-                                                 "config.Labels.%s: expected a string", k);
+                                return berth_err(err, EINVAL, "config.Labels.%s: expected a string",
+                                                 k);
                         c->labels[c->n_labels].key = xstrdup(k);
                         c->labels[c->n_labels].value = xstrdup(json_string_value(v));
                         c->n_labels++;
@@ -103,8 +102,8 @@ static int parse_history(json_t *root, struct image_config *c, struct berth_erro
                                          err) < 0 ||
                     util_json_dup_string(h, "author", "history.author", &e->author, err) < 0 ||
                     util_json_dup_string(h, "comment", "history.comment", &e->comment, err) < 0 ||
-                    util_json_bool(h, "empty_layer", "history.empty_layer", &e->empty_layer,
-                                   err) < 0)
+                    util_json_bool(h, "empty_layer", "history.empty_layer", &e->empty_layer, err) <
+                        0)
                         return berth_err_ret(*err);
         }
         return 0;
@@ -129,8 +128,7 @@ static int parse_rootfs(json_t *root, struct image_config *c, struct berth_error
         for (size_t i = 0; i < n; i++) {
                 const char *d = json_string_value(json_array_get(ids, i));
                 if (d == NULL)
-                        return berth_err(err, EINVAL, "rootfs.diff_ids[%zu]: expected a string",
-                                         i);
+                        return berth_err(err, EINVAL, "rootfs.diff_ids[%zu]: expected a string", i);
                 if (image_digest_validate(d, err) < 0)
                         return berth_err_wrap(err, "rootfs.diff_ids[%zu]", i);
                 memcpy(c->diff_ids[i], d, IMAGE_DIGEST_LEN);
@@ -150,10 +148,9 @@ int image_config_parse(const char *buf, size_t len, struct image_config **out,
         if (!json_is_object(root))
                 return berth_err(err, EINVAL, "image config is not a JSON object");
         struct image_config *c = xcalloc(1, sizeof(*c));
-        _cleanup_(image_config_freep) struct image_config *owned = c;
+        _cleanup_config_ struct image_config *owned = c;
         json_t *cfg = NULL;
-        if (util_json_dup_string(root, "architecture", "architecture", &c->architecture, err) <
-                0 ||
+        if (util_json_dup_string(root, "architecture", "architecture", &c->architecture, err) < 0 ||
             util_json_dup_string(root, "os", "os", &c->os, err) < 0 ||
             util_json_dup_string(root, "variant", "variant", &c->variant, err) < 0 ||
             util_json_dup_string(root, "created", "created", &c->created, err) < 0 ||

@@ -39,8 +39,9 @@ static int put_descriptor(struct loader *l, const struct image_descriptor *d, co
                  * verified when it went in. */
                 if (image_txn_blob_has(l->txn, d->digest))
                         return 0;
-                return berth_err(err, ENOENT, "%s names blob %s, which the archive does not contain",
-                                 what, d->digest);
+                return berth_err(err, ENOENT,
+                                 "%s names blob %s, which the archive does not contain", what,
+                                 d->digest);
         }
         char got[IMAGE_DIGEST_LEN];
         if (image_source_put_blob(l->src, name, d->digest, d->size, got, err) < 0)
@@ -123,8 +124,7 @@ static int load_descriptor(struct loader *l, const struct image_descriptor *d, i
                 const struct image_descriptor *sel = NULL;
                 if (image_manifest_select(m, &l->platform, &sel) == 0) {
                         _cleanup_free_ char *p = image_platform_string(&l->platform);
-                        return berth_err(err, ENOENT, "index %s has no image for %s", d->digest,
-                                         p);
+                        return berth_err(err, ENOENT, "index %s has no image for %s", d->digest, p);
                 }
                 return load_descriptor(l, sel, depth + 1, out, err);
         }
@@ -182,7 +182,8 @@ static int load_oci(struct loader *l, struct berth_error **err)
                         }
                 }
                 const struct image_descriptor *sel = &index->manifests[i];
-                if (group.n_manifests > 1 && image_manifest_select(&group, &l->platform, &sel) == 0) {
+                if (group.n_manifests > 1 &&
+                    image_manifest_select(&group, &l->platform, &sel) == 0) {
                         _cleanup_free_ char *p = image_platform_string(&l->platform);
                         return berth_err(err, ENOENT, "`%s` has no image for %s",
                                          descriptor_name(sel), p);
@@ -207,7 +208,8 @@ static const char *member_digest(const char *name, char out[IMAGE_DIGEST_LEN])
         for (size_t i = 0; i < 2; i++) {
                 size_t n = strspn(cand[i], "0123456789abcdef");
                 if (n == 64 && (cand[i][64] == '\0' || strcmp(cand[i] + 64, ".json") == 0) &&
-                    (i == 1 || strncmp(name, "blobs/sha256/", 13) == 0 || strcmp(cand[i] + 64, ".json") == 0)) {
+                    (i == 1 || strncmp(name, "blobs/sha256/", 13) == 0 ||
+                     strcmp(cand[i] + 64, ".json") == 0)) {
                         memcpy(out, "sha256:", 7);
                         memcpy(out + 7, cand[i], 64);
                         out[71] = '\0';
@@ -217,8 +219,7 @@ static const char *member_digest(const char *name, char out[IMAGE_DIGEST_LEN])
         return NULL;
 }
 
-static int load_docker_entry(struct loader *l, json_t *entry, size_t idx,
-                             struct berth_error **err)
+static int load_docker_entry(struct loader *l, json_t *entry, size_t idx, struct berth_error **err)
 {
         const char *config = NULL;
         json_t *layers = NULL;
@@ -238,8 +239,7 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx,
                                  "manifest.json names config `%s`, which the archive does not "
                                  "contain",
                                  config);
-        if (image_source_put_blob(l->src, config, member_digest(config, exp), -1, cdigest, err) <
-            0)
+        if (image_source_put_blob(l->src, config, member_digest(config, exp), -1, cdigest, err) < 0)
                 return berth_err_wrap(err, "config `%s`", config);
         _cleanup_free_ char *cbuf = NULL;
         size_t clen = 0;
@@ -249,9 +249,10 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx,
                 return berth_err_wrap(err, "config `%s`", config);
         size_t n = json_array_size(layers);
         if (n != cfg->n_diff_ids)
-                return berth_err(err, EINVAL,
-                                 "manifest.json[%zu] has %zu layers but its config lists %zu diff IDs",
-                                 idx, n, cfg->n_diff_ids);
+                return berth_err(
+                    err, EINVAL,
+                    "manifest.json[%zu] has %zu layers but its config lists %zu diff IDs", idx, n,
+                    cfg->n_diff_ids);
 
         bool zstd = false;
         json_t *jl = json_array();
@@ -259,7 +260,9 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx,
                 const char *lname = json_string_value(json_array_get(layers, i));
                 if (lname == NULL) {
                         json_decref(jl);
-                        return berth_err(err, EINVAL, "manifest.json[%zu].Layers[%zu]: expected a string", idx, i);
+                        return berth_err(err, EINVAL,
+                                         "manifest.json[%zu].Layers[%zu]: expected a string", idx,
+                                         i);
                 }
                 if (!image_source_has(l->src, lname)) {
                         json_decref(jl);
@@ -301,18 +304,18 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx,
                 json_array_foreach(jl, i, d)
                 {
                         const char *mt = json_string_value(json_object_get(d, "mediaType"));
-                        const char *oci = strcmp(mt, IMAGE_MT_DOCKER_LAYER) == 0 ? IMAGE_MT_OCI_LAYER
-                                          : strcmp(mt, IMAGE_MT_DOCKER_LAYER_GZIP) == 0
-                                              ? IMAGE_MT_OCI_LAYER_GZIP
-                                              : mt;
+                        const char *oci =
+                            strcmp(mt, IMAGE_MT_DOCKER_LAYER) == 0        ? IMAGE_MT_OCI_LAYER
+                            : strcmp(mt, IMAGE_MT_DOCKER_LAYER_GZIP) == 0 ? IMAGE_MT_OCI_LAYER_GZIP
+                                                                          : mt;
                         json_object_set_new(d, "mediaType", json_string(oci));
                 }
         }
-        _cleanup_json_ json_t *man = json_pack(
-            "{s:i,s:s,s:{s:s,s:I,s:s},s:o}", "schemaVersion", 2, "mediaType",
-            zstd ? IMAGE_MT_OCI_MANIFEST : IMAGE_MT_DOCKER_MANIFEST, "config", "mediaType",
-            zstd ? IMAGE_MT_OCI_CONFIG : IMAGE_MT_DOCKER_CONFIG, "size", (json_int_t)clen, "digest",
-            cdigest, "layers", jl);
+        _cleanup_json_ json_t *man =
+            json_pack("{s:i,s:s,s:{s:s,s:I,s:s},s:o}", "schemaVersion", 2, "mediaType",
+                      zstd ? IMAGE_MT_OCI_MANIFEST : IMAGE_MT_DOCKER_MANIFEST, "config",
+                      "mediaType", zstd ? IMAGE_MT_OCI_CONFIG : IMAGE_MT_DOCKER_CONFIG, "size",
+                      (json_int_t)clen, "digest", cdigest, "layers", jl);
         _cleanup_free_ char *text = json_dumps(man, JSON_INDENT(3) | JSON_PRESERVE_ORDER);
         char mdigest[IMAGE_DIGEST_LEN];
         if (image_txn_blob_put_buffer(l->txn, text, strlen(text), NULL, mdigest, err) < 0)
@@ -408,8 +411,7 @@ int image_load_archive(struct image_txn *t, const char *path, const struct image
 }
 
 int image_read_image(struct image_txn *t, struct image_store *s, const char *manifest_digest,
-                     struct image_manifest **m, struct image_config **c,
-                     struct berth_error **err)
+                     struct image_manifest **m, struct image_config **c, struct berth_error **err)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;

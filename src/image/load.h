@@ -12,8 +12,7 @@
 
 /* Progress of long work, one call per layer (what: "Loading layer",
  * "Extracting", ...).  May be NULL. */
-typedef void (*image_progress_fn)(const char *what, const char *digest, int64_t size,
-                                  void *data);
+typedef void (*image_progress_fn)(const char *what, const char *digest, int64_t size, void *data);
 
 struct image_loaded {
         char manifest[IMAGE_DIGEST_LEN];
@@ -42,8 +41,7 @@ int image_load_archive(struct image_txn *t, const char *path, const struct image
 
 /* The manifest and config of an image staged in t or in its store. */
 int image_read_image(struct image_txn *t, struct image_store *s, const char *manifest_digest,
-                     struct image_manifest **m, struct image_config **c,
-                     struct berth_error **err);
+                     struct image_manifest **m, struct image_config **c, struct berth_error **err);
 
 void image_load_result_free(struct image_load_result *r);
 void image_load_result_freep(struct image_load_result **r);

@@ -80,7 +80,8 @@ static int parse_descriptor(json_t *obj, const char *what, struct image_descript
         if (json_is_object(plat) && parse_platform(plat, &d->platform, err) < 0)
                 return berth_err_wrap(err, "%s", what);
         json_t *ann = json_object_get(obj, "annotations");
-        const char *ref = json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
+        const char *ref =
+            json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
         if (ref != NULL)
                 d->ref_name = xstrdup(ref);
         const char *iname = json_string_value(json_object_get(ann, "io.containerd.image.name"));
@@ -118,8 +119,8 @@ static int parse_manifest_body(json_t *root, struct image_manifest *m, bool dock
         if (cmt == NULL)
                 return berth_err(err, EINVAL, "config: no mediaType");
         if (strcmp(cmt, IMAGE_MT_OCI_CONFIG) != 0 && strcmp(cmt, IMAGE_MT_DOCKER_CONFIG) != 0)
-                return berth_err(err, ENOTSUP,
-                                 "not a container image: config media type `%s`", cmt);
+                return berth_err(err, ENOTSUP, "not a container image: config media type `%s`",
+                                 cmt);
         json_t *layers = json_object_get(root, "layers");
         if (!json_is_array(layers))
                 return berth_err(err, EINVAL, "layers: expected an array");
@@ -144,8 +145,8 @@ int image_manifest_parse(const char *buf, size_t len, const char *declared_mt,
         json_error_t jerr;
         root = json_loadb(buf, len, 0, &jerr);
         if (root == NULL)
-                return berth_err(err, EINVAL, "manifest is not valid JSON (line %d: %s)",
-                                 jerr.line, jerr.text);
+                return berth_err(err, EINVAL, "manifest is not valid JSON (line %d: %s)", jerr.line,
+                                 jerr.text);
         if (!json_is_object(root))
                 return berth_err(err, EINVAL, "manifest is not a JSON object");
         json_t *sv = json_object_get(root, "schemaVersion");

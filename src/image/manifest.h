@@ -9,16 +9,16 @@
 #include "util/error.h"
 
 /* Media types berth reads and writes. */
-#define IMAGE_MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
-#define IMAGE_MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
-#define IMAGE_MT_OCI_CONFIG      "application/vnd.oci.image.config.v1+json"
-#define IMAGE_MT_OCI_LAYER       "application/vnd.oci.image.layer.v1.tar"
-#define IMAGE_MT_OCI_LAYER_GZIP  "application/vnd.oci.image.layer.v1.tar+gzip"
-#define IMAGE_MT_OCI_LAYER_ZSTD  "application/vnd.oci.image.layer.v1.tar+zstd"
-#define IMAGE_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define IMAGE_MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
-#define IMAGE_MT_DOCKER_CONFIG   "application/vnd.docker.container.image.v1+json"
-#define IMAGE_MT_DOCKER_LAYER    "application/vnd.docker.image.rootfs.diff.tar"
+#define IMAGE_MT_OCI_MANIFEST      "application/vnd.oci.image.manifest.v1+json"
+#define IMAGE_MT_OCI_INDEX         "application/vnd.oci.image.index.v1+json"
+#define IMAGE_MT_OCI_CONFIG        "application/vnd.oci.image.config.v1+json"
+#define IMAGE_MT_OCI_LAYER         "application/vnd.oci.image.layer.v1.tar"
+#define IMAGE_MT_OCI_LAYER_GZIP    "application/vnd.oci.image.layer.v1.tar+gzip"
+#define IMAGE_MT_OCI_LAYER_ZSTD    "application/vnd.oci.image.layer.v1.tar+zstd"
+#define IMAGE_MT_DOCKER_MANIFEST   "application/vnd.docker.distribution.manifest.v2+json"
+#define IMAGE_MT_DOCKER_LIST       "application/vnd.docker.distribution.manifest.list.v2+json"
+#define IMAGE_MT_DOCKER_CONFIG     "application/vnd.docker.container.image.v1+json"
+#define IMAGE_MT_DOCKER_LAYER      "application/vnd.docker.image.rootfs.diff.tar"
 #define IMAGE_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 enum image_manifest_kind {
@@ -37,8 +37,8 @@ struct image_descriptor {
         char digest[IMAGE_DIGEST_LEN];
         int64_t size;
         struct image_platform *platform; /* indexes only; may be NULL */
-        char *ref_name;   /* org.opencontainers.image.ref.name, may be NULL */
-        char *image_name; /* io.containerd.image.name, may be NULL */
+        char *ref_name;                  /* org.opencontainers.image.ref.name, may be NULL */
+        char *image_name;                /* io.containerd.image.name, may be NULL */
 };
 
 struct image_manifest {

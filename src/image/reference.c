@@ -127,8 +127,7 @@ int image_reference_is_id_prefix(const char *s)
         return n >= 1 && n <= 64 && strspn(s, "0123456789abcdef") == n;
 }
 
-int image_reference_parse(const char *s, struct image_reference **out,
-                          struct berth_error **err)
+int image_reference_parse(const char *s, struct image_reference **out, struct berth_error **err)
 {
         if (*s == '\0')
                 return berth_err(err, EINVAL, "invalid reference format: empty name");
@@ -151,7 +150,8 @@ int image_reference_parse(const char *s, struct image_reference **out,
         }
         /* A tag is a ':' after the last '/'; a ':' before it is a port. */
         const char *slash = memrchr(s, '/', namelen);
-        const char *tagc = memchr(slash ? slash : s, ':', namelen - (size_t)((slash ? slash : s) - s));
+        const char *tagc =
+            memchr(slash ? slash : s, ':', namelen - (size_t)((slash ? slash : s) - s));
         if (tagc != NULL) {
                 tag = xstrndup(tagc + 1, namelen - (size_t)(tagc + 1 - s));
                 namelen = (size_t)(tagc - s);

@@ -81,8 +81,7 @@ static struct member *find(struct image_source *src, const char *name)
         return NULL;
 }
 
-static int stream_tar(struct image_source *src, int fd, const char *path,
-                      struct berth_error **err)
+static int stream_tar(struct image_source *src, int fd, const char *path, struct berth_error **err)
 {
         struct archive *a = archive_read_new();
         archive_read_support_filter_all(a);
@@ -144,8 +143,8 @@ static int stream_tar(struct image_source *src, int fd, const char *path,
                                 if (n == 0)
                                         break;
                                 if (n < 0) {
-                                        ret = berth_err(err, EINVAL, "%s: reading `%s`: %s",
-                                                        path, m.name, archive_error_string(a));
+                                        ret = berth_err(err, EINVAL, "%s: reading `%s`: %s", path,
+                                                        m.name, archive_error_string(a));
                                         free(m.name);
                                         goto out;
                                 }
@@ -159,8 +158,7 @@ static int stream_tar(struct image_source *src, int fd, const char *path,
                         }
                         image_digester_final(dg, m.digest);
                 }
-                src->members =
-                    xrealloc(src->members, (src->n_members + 1) * sizeof(*src->members));
+                src->members = xrealloc(src->members, (src->n_members + 1) * sizeof(*src->members));
                 src->members[src->n_members++] = m;
         }
 out:
@@ -271,8 +269,8 @@ int image_source_put_blob(struct image_source *src, const char *name, const char
                                          (long long)m->size);
                 if (expected != NULL && strcmp(m->digest, expected) != 0)
                         return berth_err(err, EILSEQ,
-                                         "blob %s: digest mismatch: content hashes to %s",
-                                         expected, m->digest);
+                                         "blob %s: digest mismatch: content hashes to %s", expected,
+                                         m->digest);
                 if (image_txn_blob_adopt(src->txn, m->staged, m->digest, err) < 0)
                         return berth_err_ret(*err);
                 memcpy(out, m->digest, IMAGE_DIGEST_LEN);

@@ -40,10 +40,10 @@ void image_store_freep(struct image_store **s);
 /* ---- images.json ---- */
 
 struct image_record {
-        char id[IMAGE_DIGEST_LEN];  /* the config digest */
-        char **manifests;           /* manifest digests, first = primary */
-        int64_t size;               /* sum of uncompressed layer sizes */
-        int64_t added;              /* unix time it entered the store */
+        char id[IMAGE_DIGEST_LEN]; /* the config digest */
+        char **manifests;          /* manifest digests, first = primary */
+        int64_t size;              /* sum of uncompressed layer sizes */
+        int64_t added;             /* unix time it entered the store */
 };
 
 struct image_tag {
@@ -105,9 +105,8 @@ int image_txn_begin(struct image_store *s, struct image_txn **out, struct berth_
 /* Copy fd to EOF into a staged blob while hashing; refuse it unless its
  * digest is expected (when non-NULL) and its size expected_size (when
  * >= 0).  out receives the digest. */
-int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected,
-                          int64_t expected_size, char out[IMAGE_DIGEST_LEN],
-                          struct berth_error **err);
+int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int64_t expected_size,
+                          char out[IMAGE_DIGEST_LEN], struct berth_error **err);
 int image_txn_blob_put_buffer(struct image_txn *t, const void *buf, size_t len,
                               const char *expected, char out[IMAGE_DIGEST_LEN],
                               struct berth_error **err);
