@@ -47,8 +47,8 @@ static int read_verified(int fd, const char *digest, char **buf, size_t *len,
         char got[IMAGE_DIGEST_LEN];
         image_digest_buffer(b, (size_t)n, got);
         if (strcmp(got, digest) != 0)
-                return berth_err(err, EILSEQ, "blob %s is corrupt: its content hashes to %s",
-                                 digest, got);
+                return berth_err(err, 0, "blob %s is corrupt: its content hashes to %s", digest,
+                                 got);
         *buf = steal_pointer(&b);
         *len = (size_t)n;
         return 0;
@@ -214,8 +214,8 @@ int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int
         }
         if (expected != NULL && strcmp(got, expected) != 0) {
                 unlinkat(t->dir_fd, tmp, 0);
-                return berth_err(err, EILSEQ, "blob %s: digest mismatch: content hashes to %s",
-                                 expected, got);
+                return berth_err(err, 0, "blob %s: digest mismatch: content hashes to %s", expected,
+                                 got);
         }
         if (stage(t, tmp, got, err) < 0)
                 return berth_err_ret(*err);
@@ -231,8 +231,8 @@ int image_txn_blob_put_buffer(struct image_txn *t, const void *buf, size_t len,
         char got[IMAGE_DIGEST_LEN];
         image_digest_buffer(buf, len, got);
         if (expected != NULL && strcmp(got, expected) != 0)
-                return berth_err(err, EILSEQ, "blob %s: digest mismatch: content hashes to %s",
-                                 expected, got);
+                return berth_err(err, 0, "blob %s: digest mismatch: content hashes to %s", expected,
+                                 got);
         if (out != NULL)
                 memcpy(out, got, IMAGE_DIGEST_LEN);
         if (staged(t, image_digest_hex(got)))

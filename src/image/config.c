@@ -73,8 +73,7 @@ static int parse_inner(json_t *cfg, struct image_config *c, struct berth_error *
                 json_object_foreach(labels, k, v)
                 {
                         if (!json_is_string(v))
-                                return berth_err(err, EINVAL, "config.Labels.%s: expected a string",
-                                                 k);
+                                return berth_err(err, 0, "config.Labels.%s: expected a string", k);
                         c->labels[c->n_labels].key = xstrdup(k);
                         c->labels[c->n_labels].value = xstrdup(json_string_value(v));
                         c->n_labels++;
@@ -96,7 +95,7 @@ static int parse_history(json_t *root, struct image_config *c, struct berth_erro
         {
                 struct image_history *e = &c->history[c->n_history++];
                 if (!json_is_object(h))
-                        return berth_err(err, EINVAL, "history[%zu]: expected an object", i);
+                        return berth_err(err, 0, "history[%zu]: expected an object", i);
                 if (util_json_dup_string(h, "created", "history.created", &e->created, err) < 0 ||
                     util_json_dup_string(h, "created_by", "history.created_by", &e->created_by,
                                          err) < 0 ||
@@ -115,12 +114,12 @@ static int parse_rootfs(json_t *root, struct image_config *c, struct berth_error
         if (util_json_object(root, "rootfs", "rootfs", &rootfs, err) < 0)
                 return berth_err_ret(*err);
         if (rootfs == NULL)
-                return berth_err(err, EINVAL, "image config has no rootfs");
+                return berth_err(err, 0, "image config has no rootfs");
         const char *type = NULL;
         if (util_json_string(rootfs, "type", "rootfs.type", &type, err) < 0)
                 return berth_err_ret(*err);
         if (type == NULL || strcmp(type, "layers") != 0)
-                return berth_err(err, EINVAL, "rootfs.type must be \"layers\"");
+                return berth_err(err, 0, "rootfs.type must be \"layers\"");
         if (util_json_array(rootfs, "diff_ids", "rootfs.diff_ids", &ids, err) < 0)
                 return berth_err_ret(*err);
         size_t n = ids ? json_array_size(ids) : 0;
@@ -128,7 +127,7 @@ static int parse_rootfs(json_t *root, struct image_config *c, struct berth_error
         for (size_t i = 0; i < n; i++) {
                 const char *d = json_string_value(json_array_get(ids, i));
                 if (d == NULL)
-                        return berth_err(err, EINVAL, "rootfs.diff_ids[%zu]: expected a string", i);
+                        return berth_err(err, 0, "rootfs.diff_ids[%zu]: expected a string", i);
                 if (image_digest_validate(d, err) < 0)
                         return berth_err_wrap(err, "rootfs.diff_ids[%zu]", i);
                 memcpy(c->diff_ids[i], d, IMAGE_DIGEST_LEN);
@@ -143,10 +142,10 @@ int image_config_parse(const char *buf, size_t len, struct image_config **out,
         json_error_t jerr;
         _cleanup_json_ json_t *root = json_loadb(buf, len, 0, &jerr);
         if (root == NULL)
-                return berth_err(err, EINVAL, "image config is not valid JSON (line %d: %s)",
-                                 jerr.line, jerr.text);
+                return berth_err(err, 0, "image config is not valid JSON (line %d: %s)", jerr.line,
+                                 jerr.text);
         if (!json_is_object(root))
-                return berth_err(err, EINVAL, "image config is not a JSON object");
+                return berth_err(err, 0, "image config is not a JSON object");
         struct image_config *c = xcalloc(1, sizeof(*c));
         _cleanup_config_ struct image_config *owned = c;
         json_t *cfg = NULL;

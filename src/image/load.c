@@ -39,9 +39,8 @@ static int put_descriptor(struct loader *l, const struct image_descriptor *d, co
                  * verified when it went in. */
                 if (image_txn_blob_has(l->txn, d->digest))
                         return 0;
-                return berth_err(err, ENOENT,
-                                 "%s names blob %s, which the archive does not contain", what,
-                                 d->digest);
+                return berth_err(err, 0, "%s names blob %s, which the archive does not contain",
+                                 what, d->digest);
         }
         char got[IMAGE_DIGEST_LEN];
         if (image_source_put_blob(l->src, name, d->digest, d->size, got, err) < 0)
@@ -108,8 +107,8 @@ static int load_descriptor(struct loader *l, const struct image_descriptor *d, i
             strcmp(d->media_type, IMAGE_MT_DOCKER_MANIFEST) != 0 &&
             strcmp(d->media_type, IMAGE_MT_OCI_INDEX) != 0 &&
             strcmp(d->media_type, IMAGE_MT_DOCKER_LIST) != 0)
-                return berth_err(err, ENOTSUP, "manifest %s: unsupported media type `%s`",
-                                 d->digest, d->media_type);
+                return berth_err(err, 0, "manifest %s: unsupported media type `%s`", d->digest,
+                                 d->media_type);
         if (put_descriptor(l, d, "index", err) < 0)
                 return berth_err_ret(*err);
         _cleanup_free_ char *buf = NULL;
@@ -124,7 +123,7 @@ static int load_descriptor(struct loader *l, const struct image_descriptor *d, i
                 const struct image_descriptor *sel = NULL;
                 if (image_manifest_select(m, &l->platform, &sel) == 0) {
                         _cleanup_free_ char *p = image_platform_string(&l->platform);
-                        return berth_err(err, ENOENT, "index %s has no image for %s", d->digest, p);
+                        return berth_err(err, 0, "index %s has no image for %s", d->digest, p);
                 }
                 return load_descriptor(l, sel, depth + 1, out, err);
         }
@@ -161,9 +160,9 @@ static int load_oci(struct loader *l, struct berth_error **err)
             image_manifest_parse(buf, len, NULL, &index, err) < 0)
                 return berth_err_wrap(err, "index.json");
         if (index->kind != IMAGE_KIND_INDEX)
-                return berth_err(err, EINVAL, "index.json is not an image index");
+                return berth_err(err, 0, "index.json is not an image index");
         if (index->n_manifests == 0)
-                return berth_err(err, EINVAL, "index.json lists no images");
+                return berth_err(err, 0, "index.json lists no images");
         bool *done = xcalloc(index->n_manifests, sizeof(bool));
         _cleanup_free_ bool *done_owned = done;
         for (size_t i = 0; i < index->n_manifests; i++) {
@@ -185,8 +184,8 @@ static int load_oci(struct loader *l, struct berth_error **err)
                 if (group.n_manifests > 1 &&
                     image_manifest_select(&group, &l->platform, &sel) == 0) {
                         _cleanup_free_ char *p = image_platform_string(&l->platform);
-                        return berth_err(err, ENOENT, "`%s` has no image for %s",
-                                         descriptor_name(sel), p);
+                        return berth_err(err, 0, "`%s` has no image for %s", descriptor_name(sel),
+                                         p);
                 }
                 struct image_loaded *img = NULL;
                 if (load_descriptor(l, sel, 0, &img, err) < 0)
@@ -225,17 +224,17 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx, struct
         json_t *layers = NULL;
         _cleanup_strv_ char **tags = NULL;
         if (!json_is_object(entry))
-                return berth_err(err, EINVAL, "manifest.json[%zu]: expected an object", idx);
+                return berth_err(err, 0, "manifest.json[%zu]: expected an object", idx);
         if (util_json_string(entry, "Config", "Config", &config, err) < 0 ||
             util_json_array(entry, "Layers", "Layers", &layers, err) < 0 ||
             util_json_strv(entry, "RepoTags", "RepoTags", &tags, err) < 0)
                 return berth_err_wrap(err, "manifest.json[%zu]", idx);
         if (config == NULL || layers == NULL)
-                return berth_err(err, EINVAL, "manifest.json[%zu]: no Config or Layers", idx);
+                return berth_err(err, 0, "manifest.json[%zu]: no Config or Layers", idx);
 
         char exp[IMAGE_DIGEST_LEN], cdigest[IMAGE_DIGEST_LEN];
         if (!image_source_has(l->src, config))
-                return berth_err(err, ENOENT,
+                return berth_err(err, 0,
                                  "manifest.json names config `%s`, which the archive does not "
                                  "contain",
                                  config);
@@ -266,7 +265,7 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx, struct
                 }
                 if (!image_source_has(l->src, lname)) {
                         json_decref(jl);
-                        return berth_err(err, ENOENT,
+                        return berth_err(err, 0,
                                          "manifest.json names layer `%s`, which the archive does "
                                          "not contain",
                                          lname);
@@ -335,7 +334,7 @@ static int load_docker(struct loader *l, struct berth_error **err)
             util_json_load_string(buf, len, "manifest.json", &root, err) < 0)
                 return berth_err_ret(*err);
         if (!json_is_array(root) || json_array_size(root) == 0)
-                return berth_err(err, EINVAL, "manifest.json: expected a non-empty array");
+                return berth_err(err, 0, "manifest.json: expected a non-empty array");
         size_t i;
         json_t *e;
         json_array_foreach(root, i, e)
@@ -421,7 +420,7 @@ int image_read_image(struct image_txn *t, struct image_store *s, const char *man
         if (r < 0 || image_manifest_parse(buf, len, NULL, &man, err) < 0)
                 return berth_err_wrap(err, "manifest %s", manifest_digest);
         if (man->kind != IMAGE_KIND_MANIFEST)
-                return berth_err(err, EINVAL, "manifest %s is an index", manifest_digest);
+                return berth_err(err, 0, "manifest %s is an index", manifest_digest);
         if (c != NULL) {
                 _cleanup_free_ char *cbuf = NULL;
                 r = t ? image_txn_blob_read(t, man->config.digest, &cbuf, &len, err)

@@ -63,19 +63,19 @@ static int parse_descriptor(json_t *obj, const char *what, struct image_descript
                             struct berth_error **err)
 {
         if (!json_is_object(obj))
-                return berth_err(err, EINVAL, "%s: expected an object", what);
+                return berth_err(err, 0, "%s: expected an object", what);
         const char *digest = NULL;
         if (util_json_dup_string(obj, "mediaType", what, &d->media_type, err) < 0 ||
             util_json_string(obj, "digest", what, &digest, err) < 0 ||
             util_json_int(obj, "size", what, &d->size, err) < 0)
                 return berth_err_ret(*err);
         if (digest == NULL || *digest == '\0')
-                return berth_err(err, EINVAL, "%s: no digest", what);
+                return berth_err(err, 0, "%s: no digest", what);
         if (image_digest_validate(digest, err) < 0)
                 return berth_err_wrap(err, "%s", what);
         memcpy(d->digest, digest, IMAGE_DIGEST_LEN);
         if (d->size < 0)
-                return berth_err(err, EINVAL, "%s: negative size", what);
+                return berth_err(err, 0, "%s: negative size", what);
         json_t *plat = json_object_get(obj, "platform");
         if (json_is_object(plat) && parse_platform(plat, &d->platform, err) < 0)
                 return berth_err_wrap(err, "%s", what);
@@ -99,7 +99,7 @@ static int parse_descriptors(json_t *arr, const char *what, struct image_descrip
                 return 0;
         }
         if (!json_is_array(arr))
-                return berth_err(err, EINVAL, "%s: expected an array", what);
+                return berth_err(err, 0, "%s: expected an array", what);
         *n = json_array_size(arr);
         *out = xcalloc(*n + 1, sizeof(**out));
         for (size_t i = 0; i < *n; i++) {
@@ -117,22 +117,21 @@ static int parse_manifest_body(json_t *root, struct image_manifest *m, bool dock
                 return berth_err_ret(*err);
         const char *cmt = m->config.media_type;
         if (cmt == NULL)
-                return berth_err(err, EINVAL, "config: no mediaType");
+                return berth_err(err, 0, "config: no mediaType");
         if (strcmp(cmt, IMAGE_MT_OCI_CONFIG) != 0 && strcmp(cmt, IMAGE_MT_DOCKER_CONFIG) != 0)
-                return berth_err(err, ENOTSUP, "not a container image: config media type `%s`",
-                                 cmt);
+                return berth_err(err, 0, "not a container image: config media type `%s`", cmt);
         json_t *layers = json_object_get(root, "layers");
         if (!json_is_array(layers))
-                return berth_err(err, EINVAL, "layers: expected an array");
+                return berth_err(err, 0, "layers: expected an array");
         if (parse_descriptors(layers, "layers", &m->layers, &m->n_layers, err) < 0)
                 return berth_err_ret(*err);
         for (size_t i = 0; i < m->n_layers; i++) {
                 const char *lmt = m->layers[i].media_type;
                 if (lmt == NULL)
-                        return berth_err(err, EINVAL, "layers[%zu]: no mediaType", i);
+                        return berth_err(err, 0, "layers[%zu]: no mediaType", i);
                 if (image_layer_media_type_known(lmt) < 0)
-                        return berth_err(err, ENOTSUP, "layers[%zu]: unsupported media type `%s`",
-                                         i, lmt);
+                        return berth_err(err, 0, "layers[%zu]: unsupported media type `%s`", i,
+                                         lmt);
         }
         (void)docker;
         return 0;
@@ -145,19 +144,19 @@ int image_manifest_parse(const char *buf, size_t len, const char *declared_mt,
         json_error_t jerr;
         root = json_loadb(buf, len, 0, &jerr);
         if (root == NULL)
-                return berth_err(err, EINVAL, "manifest is not valid JSON (line %d: %s)", jerr.line,
+                return berth_err(err, 0, "manifest is not valid JSON (line %d: %s)", jerr.line,
                                  jerr.text);
         if (!json_is_object(root))
-                return berth_err(err, EINVAL, "manifest is not a JSON object");
+                return berth_err(err, 0, "manifest is not a JSON object");
         json_t *sv = json_object_get(root, "schemaVersion");
         if (!json_is_integer(sv))
-                return berth_err(err, EINVAL, "manifest has no schemaVersion");
+                return berth_err(err, 0, "manifest has no schemaVersion");
         if (json_integer_value(sv) == 1)
                 return berth_err(err, ENOTSUP,
                                  "Docker schema 1 manifests are not supported (deprecated since "
                                  "Docker 1.10; re-push the image with a current tool)");
         if (json_integer_value(sv) != 2)
-                return berth_err(err, ENOTSUP, "unsupported manifest schemaVersion %lld",
+                return berth_err(err, 0, "unsupported manifest schemaVersion %lld",
                                  (long long)json_integer_value(sv));
 
         const char *mt = json_string_value(json_object_get(root, "mediaType"));
@@ -185,7 +184,7 @@ int image_manifest_parse(const char *buf, size_t len, const char *declared_mt,
                 m->kind = IMAGE_KIND_INDEX;
                 json_t *arr = json_object_get(root, "manifests");
                 if (!json_is_array(arr))
-                        return berth_err(err, EINVAL, "index: manifests: expected an array");
+                        return berth_err(err, 0, "index: manifests: expected an array");
                 if (parse_descriptors(arr, "manifests", &m->manifests, &m->n_manifests, err) < 0)
                         return berth_err_wrap(err, "index");
         } else if (strcmp(mt, IMAGE_MT_OCI_MANIFEST) == 0 ||
@@ -195,7 +194,7 @@ int image_manifest_parse(const char *buf, size_t len, const char *declared_mt,
                     0)
                         return berth_err_wrap(err, "manifest");
         } else {
-                return berth_err(err, ENOTSUP, "unsupported manifest media type `%s`", mt);
+                return berth_err(err, 0, "unsupported manifest media type `%s`", mt);
         }
         *out = steal_pointer(&m);
         return 0;
@@ -206,8 +205,7 @@ int image_platform_parse(const char *s, struct image_platform *out, struct berth
         _cleanup_free_ char *copy = xstrdup(s);
         char *arch = strchr(copy, '/');
         if (arch == NULL || arch == copy || arch[1] == '\0')
-                return berth_err(err, EINVAL, "invalid platform `%s`: expected os/arch[/variant]",
-                                 s);
+                return berth_err(err, 0, "invalid platform `%s`: expected os/arch[/variant]", s);
         *arch++ = '\0';
         char *variant = strchr(arch, '/');
         if (variant != NULL) {
@@ -252,6 +250,8 @@ static const char *effective_variant(const struct image_platform *p)
                 return p->variant;
         if (strcmp(p->architecture, "arm64") == 0)
                 return "v8";
+        if (strcmp(p->architecture, "arm") == 0)
+                return "v7";
         return NULL;
 }
 
@@ -270,8 +270,10 @@ int image_manifest_select(const struct image_manifest *index, const struct image
                 if (strcmp(d->platform->os, want->os) != 0 ||
                     strcmp(d->platform->architecture, want->architecture) != 0)
                         continue;
+                /* Variants matter where an architecture has them (arm:
+                 * v7 by default, arm64: v8), or when asked for. */
                 const char *dv = effective_variant(d->platform);
-                if (want->variant != NULL && (dv == NULL || strcmp(dv, wv) != 0))
+                if (wv != NULL && (dv == NULL || strcmp(dv, wv) != 0))
                         continue;
                 *out = d;
                 return 1;

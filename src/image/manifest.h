@@ -70,9 +70,9 @@ void image_platform_clear(struct image_platform *p);
 char *image_platform_string(const struct image_platform *p);
 
 /* The index entry that best matches want: os and architecture equal, and
- * the variant equal when want has one (arm64's missing variant counts as
- * v8).  Entries without a platform match only when nothing else does.
- * Returns 1 with *out set, 0 when nothing matches. */
+ * the variant equal when want has one or the architecture has a default
+ * (a missing variant counts as v7 on arm, v8 on arm64).  Entries without a platform match only when
+ * nothing else does. Returns 1 with *out set, 0 when nothing matches. */
 int image_manifest_select(const struct image_manifest *index, const struct image_platform *want,
                           const struct image_descriptor **out);
 

@@ -130,7 +130,7 @@ int image_reference_is_id_prefix(const char *s)
 int image_reference_parse(const char *s, struct image_reference **out, struct berth_error **err)
 {
         if (*s == '\0')
-                return berth_err(err, EINVAL, "invalid reference format: empty name");
+                return berth_err(err, 0, "invalid reference format: empty name");
         _cleanup_free_ char *name = NULL;
         _cleanup_free_ char *tag = NULL;
         _cleanup_free_ char *digest = NULL;
@@ -141,11 +141,10 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
                 const char *d = at + 1;
                 const char *colon = strchr(d, ':');
                 if (colon == NULL || colon == d || strlen(colon + 1) < 32)
-                        return berth_err(err, EINVAL, "invalid reference format: bad digest `%s`",
-                                         d);
+                        return berth_err(err, 0, "invalid reference format: bad digest `%s`", d);
                 _cleanup_error_ struct berth_error *derr = NULL;
                 if (image_digest_validate(d, &derr) < 0)
-                        return berth_err(err, EINVAL, "invalid reference format: %s", derr->msg);
+                        return berth_err(err, 0, "invalid reference format: %s", derr->msg);
                 digest = xstrdup(d);
         }
         /* A tag is a ':' after the last '/'; a ':' before it is a port. */
@@ -156,11 +155,10 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
                 tag = xstrndup(tagc + 1, namelen - (size_t)(tagc + 1 - s));
                 namelen = (size_t)(tagc - s);
                 if (!valid_tag(tag))
-                        return berth_err(err, EINVAL, "invalid reference format: bad tag `%s`",
-                                         tag);
+                        return berth_err(err, 0, "invalid reference format: bad tag `%s`", tag);
         }
         if (namelen == 0)
-                return berth_err(err, EINVAL, "invalid reference format: `%s` has no name", s);
+                return berth_err(err, 0, "invalid reference format: `%s` has no name", s);
         if (namelen > NAME_MAX_TOTAL)
                 return berth_err(err, EINVAL,
                                  "invalid reference format: repository name must not be more "
@@ -203,7 +201,7 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
                 const char *e = strchr(p, '/');
                 size_t n = e ? (size_t)(e - p) : strlen(p);
                 if (!valid_path_component(p, n, &upper))
-                        return berth_err(err, EINVAL, "invalid reference format: `%s`", s);
+                        return berth_err(err, 0, "invalid reference format: `%s`", s);
                 if (e == NULL)
                         break;
                 p = e + 1;

@@ -144,12 +144,11 @@ int image_save(const char *root, char *const *what, enum image_save_format forma
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return berth_err(err, ENOENT, "No such image: %s", what[i]);
+                        return berth_err(err, 0, "No such image: %s", what[i]);
                 names[i] = xstrdup(matched && !strchr(matched, '@') ? matched : "");
         }
 
         struct sink k = {.dir_fd = -1, .written = xcalloc(1, sizeof(char *))};
-        _cleanup_strv_ char **written_owner = k.written;
         _cleanup_close_ int dirfd_owned = -1;
         int ret = 0;
         _cleanup_json_ json_t *index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType",
@@ -159,7 +158,7 @@ int image_save(const char *root, char *const *what, enum image_save_format forma
         _cleanup_free_ char *itext = NULL;
         if (format == IMAGE_SAVE_OCI_DIR) {
                 if (out_path == NULL)
-                        return berth_err(err, EINVAL, "oci-dir needs an output directory (-o)");
+                        return berth_err(err, 0, "oci-dir needs an output directory (-o)");
                 _cleanup_free_ char *blobs = xasprintf("%s/blobs/sha256", out_path);
                 if (util_path_mkdir_p(blobs, 0755, err) < 0)
                         return berth_err_ret(*err);
@@ -286,6 +285,7 @@ int image_save(const char *root, char *const *what, enum image_save_format forma
                 ret = berth_err(err, EIO, "writing `%s`: %s", out_path ? out_path : "-",
                                 archive_error_string(k.tar));
 out:
+        strv_free(k.written);
         if (k.tar != NULL)
                 archive_write_free(k.tar);
         if (ret < 0 && out_path != NULL && format != IMAGE_SAVE_OCI_DIR)

@@ -90,7 +90,7 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
         int ret = 0;
         _cleanup_free_ char *buf = xmalloc(CHUNK);
         if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
-                ret = berth_err(err, EINVAL, "%s: %s", path, archive_error_string(a));
+                ret = berth_err(err, 0, "%s: %s", path, archive_error_string(a));
                 goto out;
         }
         for (;;) {
@@ -99,14 +99,14 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        ret = berth_err(err, EINVAL, "%s: not a valid tar archive: %s", path,
+                        ret = berth_err(err, 0, "%s: not a valid tar archive: %s", path,
                                         archive_error_string(a));
                         goto out;
                 }
                 _cleanup_free_ char *name = normalize(NULL, archive_entry_pathname(e));
                 if (name == NULL) {
-                        ret = berth_err(err, EINVAL, "%s: member `%s` points outside the archive",
-                                        path, archive_entry_pathname(e));
+                        ret = berth_err(err, 0, "%s: member `%s` points outside the archive", path,
+                                        archive_entry_pathname(e));
                         goto out;
                 }
                 mode_t type = archive_entry_filetype(e);
@@ -122,8 +122,8 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
                         continue;
                 }
                 if ((hl != NULL || type == AE_IFLNK) && m.link == NULL) {
-                        ret = berth_err(err, EINVAL, "%s: link `%s` points outside the archive",
-                                        path, name);
+                        ret = berth_err(err, 0, "%s: link `%s` points outside the archive", path,
+                                        name);
                         goto out;
                 }
                 m.name = steal_pointer(&name);
@@ -143,7 +143,7 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
                                 if (n == 0)
                                         break;
                                 if (n < 0) {
-                                        ret = berth_err(err, EINVAL, "%s: reading `%s`: %s", path,
+                                        ret = berth_err(err, 0, "%s: reading `%s`: %s", path,
                                                         m.name, archive_error_string(a));
                                         free(m.name);
                                         goto out;
@@ -198,13 +198,13 @@ static int open_member(struct image_source *src, const char *name, struct berth_
                 struct stat st;
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                         close(fd);
-                        return berth_err(err, EINVAL, "`%s` in the archive is not a file", name);
+                        return berth_err(err, 0, "`%s` in the archive is not a file", name);
                 }
                 return fd;
         }
         struct member *m = find(src, name);
         if (m == NULL)
-                return berth_err(err, ENOENT, "`%s` is not in the archive", name);
+                return berth_err(err, 0, "`%s` is not in the archive", name);
         int fd = openat(image_txn_dir_fd(src->txn), m->staged, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "opening staged `%s`", name);
@@ -261,7 +261,7 @@ int image_source_put_blob(struct image_source *src, const char *name, const char
         if (src->dir_fd < 0) {
                 struct member *m = find(src, name);
                 if (m == NULL)
-                        return berth_err(err, ENOENT, "`%s` is not in the archive", name);
+                        return berth_err(err, 0, "`%s` is not in the archive", name);
                 if (expected_size >= 0 && m->size != expected_size)
                         return berth_err(err, EILSEQ,
                                          "blob %s: size mismatch: expected %lld bytes, got %lld",

@@ -131,7 +131,7 @@ static int parse_db(json_t *root, struct image_db *db, struct berth_error **err)
         {
                 const char *m = json_string_value(v);
                 if (m == NULL || image_digest_validate(m, err) < 0)
-                        return berth_err(err, EINVAL, "images.json: bad tag `%s`", k);
+                        return berth_err(err, 0, "images.json: bad tag `%s`", k);
                 db->tags[db->n_tags].name = xstrdup(k);
                 memcpy(db->tags[db->n_tags].manifest, m, IMAGE_DIGEST_LEN);
                 db->n_tags++;
@@ -325,7 +325,7 @@ int image_db_resolve(struct image_db *db, const char *what, struct image_record 
          * (as in Docker: an image may be called "abc"), then a prefix. */
         if (strncmp(what, "sha256:", 7) == 0) {
                 if (!image_reference_is_id_prefix(what))
-                        return berth_err(err, EINVAL, "invalid image ID `%s`", what);
+                        return berth_err(err, 0, "invalid image ID `%s`", what);
                 return resolve_id_prefix(db, what, rec, err);
         }
         _cleanup_reference_ struct image_reference *ref = NULL;
@@ -333,7 +333,7 @@ int image_db_resolve(struct image_db *db, const char *what, struct image_record 
         if (image_reference_parse(what, &ref, &perr) < 0) {
                 if (image_reference_is_id_prefix(what))
                         return resolve_id_prefix(db, what, rec, err);
-                return berth_err(err, EINVAL, "%s", perr->msg);
+                return berth_err(err, 0, "%s", perr->msg);
         }
         if (ref->digest != NULL) {
                 struct image_record *r = image_db_find_manifest(db, ref->digest);

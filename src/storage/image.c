@@ -24,8 +24,8 @@ static int ensure_layers(struct image_txn *t, const char *manifest, image_progre
         if (image_read_image(t, NULL, manifest, &m, &c, err) < 0)
                 return berth_err_ret(*err);
         if (c->n_diff_ids != m->n_layers)
-                return berth_err(err, EINVAL, "manifest %s has %zu layers, its config %zu",
-                                 manifest, m->n_layers, c->n_diff_ids);
+                return berth_err(err, 0, "manifest %s has %zu layers, its config %zu", manifest,
+                                 m->n_layers, c->n_diff_ids);
         _cleanup_free_ char(*chain)[IMAGE_DIGEST_LEN] =
             xcalloc(c->n_diff_ids + 1, IMAGE_DIGEST_LEN);
         image_chain_ids(c->diff_ids, c->n_diff_ids, chain);
@@ -175,7 +175,7 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
         if (r < 0)
                 return r;
         if (r == 0)
-                return berth_err(err, ENOENT, "No such image: %s", what);
+                return berth_err(err, 0, "No such image: %s", what);
         char id[IMAGE_DIGEST_LEN];
         memcpy(id, rec->id, IMAGE_DIGEST_LEN);
         size_t ntags = 0;

@@ -41,8 +41,7 @@ static int key_values(const char *arg, json_t *target, bool env, struct berth_er
         const char *eq = strchr(arg, '='), *sp = strpbrk(arg, " \t");
         if (eq == NULL || (sp != NULL && sp < eq)) {
                 if (sp == NULL)
-                        return berth_err(err, EINVAL, "expected KEY=VALUE or KEY VALUE in `%s`",
-                                         arg);
+                        return berth_err(err, 0, "expected KEY=VALUE or KEY VALUE in `%s`", arg);
                 _cleanup_free_ char *k = xstrndup(arg, (size_t)(sp - arg));
                 while (*sp == ' ' || *sp == '\t')
                         sp++;
@@ -59,7 +58,7 @@ static int key_values(const char *arg, json_t *target, bool env, struct berth_er
         for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
                 char *e = strchr(tok, '=');
                 if (e == NULL)
-                        return berth_err(err, EINVAL, "expected KEY=VALUE in `%s`", tok);
+                        return berth_err(err, 0, "expected KEY=VALUE in `%s`", tok);
                 *e = '\0';
                 char *val = e + 1;
                 size_t vl = strlen(val);
@@ -101,7 +100,7 @@ static int apply_change(json_t *cfg, const char *line, struct berth_error **err)
         while (isspace((unsigned char)*arg))
                 arg++;
         if (*arg == '\0')
-                return berth_err(err, EINVAL, "--change `%s`: missing argument", line);
+                return berth_err(err, 0, "--change `%s`: missing argument", line);
         if (strcmp(kw, "CMD") == 0) {
                 json_object_set_new(cfg, "Cmd", command_value(arg));
         } else if (strcmp(kw, "ENTRYPOINT") == 0) {
