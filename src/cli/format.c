@@ -21,7 +21,7 @@ char *cli_human_size(int64_t bytes)
 
 char *cli_human_ago(time_t t)
 {
-        if (t == 0)
+        if (t == (time_t)-1)
                 return xstrdup("N/A");
         double secs = difftime(time(NULL), t);
         if (secs < 0)

@@ -44,9 +44,10 @@ static int row_filter(const struct row *r, char **filters, struct berth_error **
         *keep = true;
         for (char **f = filters; f && *f; f++) {
                 const char *eq = strchr(*f, '=');
-                if (eq == NULL)
-                        return cli_usage_error(err, "images", "bad filter `%s`: expected KEY=VALUE",
-                                               *f);
+                if (eq == NULL) {
+                        cli_usage_error(err, "images", "bad filter `%s`: expected KEY=VALUE", *f);
+                        return -1;
+                }
                 _cleanup_free_ char *key = xstrndup(*f, (size_t)(eq - *f));
                 const char *val = eq + 1;
                 bool ok;
@@ -54,14 +55,16 @@ static int row_filter(const struct row *r, char **filters, struct berth_error **
                         ok = reference_matches(r->repo, r->tag, val);
                 } else if (strcmp(key, "dangling") == 0) {
                         bool want = strcmp(val, "true") == 0 || strcmp(val, "1") == 0;
-                        if (!want && strcmp(val, "false") != 0 && strcmp(val, "0") != 0)
-                                return cli_usage_error(err, "images",
-                                                       "invalid filter 'dangling=%s'", val);
+                        if (!want && strcmp(val, "false") != 0 && strcmp(val, "0") != 0) {
+                                cli_usage_error(err, "images", "invalid filter 'dangling=%s'", val);
+                                return -1;
+                        }
                         ok = (r->img->repo_tags[0] == NULL) == want;
                 } else if (strcmp(key, "label") == 0) {
                         ok = label_matches(r->img, val);
                 } else {
-                        return cli_usage_error(err, "images", "invalid filter '%s'", key);
+                        cli_usage_error(err, "images", "invalid filter '%s'", key);
+                        return -1;
                 }
                 if (!ok)
                         *keep = false;

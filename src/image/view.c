@@ -14,12 +14,12 @@
 time_t image_time_parse(const char *s)
 {
         if (s == NULL)
-                return 0;
+                return (time_t)-1;
         struct tm tm = {0};
         int n = 0;
         if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-                return 0;
+                return (time_t)-1;
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         time_t t = timegm(&tm);

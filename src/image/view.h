@@ -22,7 +22,7 @@ struct image_summary {
         char manifest[IMAGE_DIGEST_LEN];
         char **repo_tags;    /* familiar: "busybox:latest" */
         char **repo_digests; /* familiar: "busybox@sha256:..." */
-        time_t created;      /* 0 when the config has no date */
+        time_t created;      /* -1 when the config has no date */
         time_t added;
         int64_t size;
         struct image_config *config;
@@ -56,7 +56,7 @@ void image_details_freep(struct image_details **d);
 /* Docker's `image inspect` object for d. */
 json_t *image_details_inspect(const struct image_details *d);
 
-/* RFC 3339 to a unix time; 0 when unparseable. */
+/* RFC 3339 to a unix time; -1 when absent or unparseable. */
 time_t image_time_parse(const char *s);
 
 #endif
