@@ -12,6 +12,8 @@ packages=(
 	# tests
 	libcmocka-dev bats busybox-static iproute2 nftables procps util-linux
 	tar gzip zstd xz-utils bzip2 jq python3 strace
+	# image interop tests and bench/load (works offline: podman load/save)
+	podman
 )
 
 missing=()
