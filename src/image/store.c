@@ -209,9 +209,13 @@ struct image_record *image_db_find_manifest(struct image_db *db, const char *man
         return NULL;
 }
 
-struct image_record *image_db_add(struct image_db *db, const char *id, const char *manifest,
+struct image_record *image_db_add(struct image_db *db, const char *id_in, const char *manifest_in,
                                   int64_t size)
 {
+        /* The arguments may point into db, which realloc moves. */
+        char id[IMAGE_DIGEST_LEN], manifest[IMAGE_DIGEST_LEN];
+        memcpy(id, id_in, IMAGE_DIGEST_LEN);
+        memcpy(manifest, manifest_in, IMAGE_DIGEST_LEN);
         struct image_record *r = image_db_find_id(db, id);
         if (r == NULL) {
                 db->images = xrealloc(db->images, (db->n_images + 1) * sizeof(*db->images));
@@ -230,8 +234,10 @@ struct image_record *image_db_add(struct image_db *db, const char *id, const cha
         return r;
 }
 
-void image_db_tag(struct image_db *db, const char *name, const char *manifest)
+void image_db_tag(struct image_db *db, const char *name, const char *manifest_in)
 {
+        char manifest[IMAGE_DIGEST_LEN];
+        memcpy(manifest, manifest_in, IMAGE_DIGEST_LEN);
         for (size_t i = 0; i < db->n_tags; i++) {
                 if (strcmp(db->tags[i].name, name) == 0) {
                         memcpy(db->tags[i].manifest, manifest, IMAGE_DIGEST_LEN);
@@ -244,8 +250,9 @@ void image_db_tag(struct image_db *db, const char *name, const char *manifest)
         db->n_tags++;
 }
 
-int image_db_untag(struct image_db *db, const char *name)
+int image_db_untag(struct image_db *db, const char *name_in)
 {
+        _cleanup_free_ char *name = xstrdup(name_in);
         for (size_t i = 0; i < db->n_tags; i++) {
                 if (strcmp(db->tags[i].name, name) == 0) {
                         free(db->tags[i].name);
@@ -256,8 +263,10 @@ int image_db_untag(struct image_db *db, const char *name)
         return 0;
 }
 
-void image_db_remove(struct image_db *db, const char *id)
+void image_db_remove(struct image_db *db, const char *id_in)
 {
+        char id[IMAGE_DIGEST_LEN];
+        memcpy(id, id_in, IMAGE_DIGEST_LEN);
         struct image_record *r = image_db_find_id(db, id);
         if (r == NULL)
                 return;
