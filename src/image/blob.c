@@ -110,8 +110,17 @@ struct publish {
         char *dest;
 };
 
+struct extracted {
+        char blob[IMAGE_DIGEST_LEN];
+        char diff_id[IMAGE_DIGEST_LEN];
+        char *dir;
+        int64_t size;
+};
+
 struct image_txn {
         struct image_store *store;
+        struct extracted *extracted;
+        size_t n_extracted;
         char *name; /* under staging/ */
         int dir_fd;
         char **blobs; /* staged blob hex names */
@@ -310,6 +319,33 @@ int image_txn_publishes(struct image_txn *t, const char *dest)
         return 0;
 }
 
+void image_txn_note_extracted(struct image_txn *t, const char *blob, const char *dir,
+                              const char *diff_id, int64_t size)
+{
+        t->extracted = xrealloc(t->extracted, (t->n_extracted + 1) * sizeof(*t->extracted));
+        struct extracted *e = &t->extracted[t->n_extracted++];
+        memcpy(e->blob, blob, IMAGE_DIGEST_LEN);
+        memcpy(e->diff_id, diff_id, IMAGE_DIGEST_LEN);
+        e->dir = xstrdup(dir);
+        e->size = size;
+}
+
+int image_txn_take_extracted(struct image_txn *t, const char *blob, char **dir,
+                             char diff_id[IMAGE_DIGEST_LEN], int64_t *size)
+{
+        for (size_t i = 0; i < t->n_extracted; i++) {
+                struct extracted *e = &t->extracted[i];
+                if (strcmp(e->blob, blob) != 0)
+                        continue;
+                *dir = e->dir;
+                memcpy(diff_id, e->diff_id, IMAGE_DIGEST_LEN);
+                *size = e->size;
+                t->extracted[i] = t->extracted[--t->n_extracted];
+                return 1;
+        }
+        return 0;
+}
+
 static int fsync_at(int dirfd, const char *name)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -363,6 +399,9 @@ void image_txn_free(struct image_txn *t)
                 free(t->dirs[i].dest);
         }
         free(t->dirs);
+        for (size_t i = 0; i < t->n_extracted; i++)
+                free(t->extracted[i].dir);
+        free(t->extracted);
         free(t->name);
         free(t);
 }

@@ -128,6 +128,14 @@ struct image_store *image_txn_store(struct image_txn *t);
 void image_txn_publish_dir(struct image_txn *t, const char *staged, const char *dest);
 /* 1 if dest is already to be published by t */
 int image_txn_publishes(struct image_txn *t, const char *dest);
+/* A layer already extracted (into staging/<txn>/<dir>/diff) while its
+ * blob streamed in: storage takes it instead of extracting again. */
+void image_txn_note_extracted(struct image_txn *t, const char *blob, const char *dir,
+                              const char *diff_id, int64_t size);
+/* 1 with *dir (fresh), diff_id and *size set, and the entry removed; 0 if
+ * blob was not extracted ahead. */
+int image_txn_take_extracted(struct image_txn *t, const char *blob, char **dir,
+                             char diff_id[IMAGE_DIGEST_LEN], int64_t *size);
 /* Sync, publish blobs then directories, then write db (if non-NULL). */
 int image_txn_commit(struct image_txn *t, const struct image_db *db, struct berth_error **err);
 /* Drops whatever was not committed. */

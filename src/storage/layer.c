@@ -86,21 +86,28 @@ int storage_layer_ensure(struct image_txn *t, const char *chain_id, const char *
         }
 
         int tfd = image_txn_dir_fd(t);
-        static unsigned seq;
-        _cleanup_free_ char *tmp = xasprintf("layer-new-%u", seq++);
-        _cleanup_free_ char *diff = xasprintf("%s/diff", tmp);
-        if (mkdirat(tfd, tmp, 0700) < 0 || mkdirat(tfd, diff, 0755) < 0)
-                return berth_err(err, errno, "creating staging dir for layer %s", blob);
-        _cleanup_close_ int dfd = openat(tfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return berth_err(err, errno, "opening staging dir for layer %s", blob);
-        _cleanup_close_ int in = image_txn_blob_open(t, blob, err);
-        if (in < 0)
-                return in;
-        struct image_layer_apply_opts opts = {.whiteouts = IMAGE_WHITEOUT_OVERLAY};
         struct image_layer_stats st = {0};
-        if (image_layer_apply(in, dfd, &opts, &st, err) < 0)
-                return berth_err_wrap(err, "extracting layer %s", blob);
+        _cleanup_free_ char *tmp = NULL;
+        int64_t ahead_size = 0;
+        if (image_txn_take_extracted(t, blob, &tmp, st.diff_id, &ahead_size) > 0) {
+                /* extracted while the archive streamed in */
+                st.size = (uint64_t)ahead_size;
+        } else {
+                static unsigned seq;
+                tmp = xasprintf("layer-new-%u", seq++);
+                _cleanup_free_ char *diff = xasprintf("%s/diff", tmp);
+                if (mkdirat(tfd, tmp, 0700) < 0 || mkdirat(tfd, diff, 0755) < 0)
+                        return berth_err(err, errno, "creating staging dir for layer %s", blob);
+                _cleanup_close_ int dfd = openat(tfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        return berth_err(err, errno, "opening staging dir for layer %s", blob);
+                _cleanup_close_ int in = image_txn_blob_open(t, blob, err);
+                if (in < 0)
+                        return in;
+                struct image_layer_apply_opts opts = {.whiteouts = IMAGE_WHITEOUT_OVERLAY};
+                if (image_layer_apply(in, dfd, &opts, &st, err) < 0)
+                        return berth_err_wrap(err, "extracting layer %s", blob);
+        }
         /* The config's diff ID is what the image's ID vouches for: a layer
          * blob that decompresses to anything else is not this image. */
         if (diff_id != NULL && strcmp(st.diff_id, diff_id) != 0)
