@@ -128,6 +128,15 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
                 _cleanup_free_ char *f = xasprintf("reference=%s", argv[optind]);
                 strv_append(&filters, f);
         }
+        /* Check the filters once up front, so a bad one is an error even
+         * when there is nothing to list. */
+        struct image_summary probe_img = {.repo_tags = (char *[]){NULL}};
+        struct image_config probe_cfg = {0};
+        probe_img.config = &probe_cfg;
+        struct row probe = {.img = &probe_img, .repo = "<none>", .tag = "<none>"};
+        bool probe_keep;
+        if (row_filter(&probe, filters, err, &probe_keep) < 0)
+                return CLI_EXIT_FAILURE;
         _cleanup_image_list_ struct image_list *list = NULL;
         if (image_list_get(g->root, &list, err) < 0)
                 return CLI_EXIT_FAILURE;

@@ -20,11 +20,12 @@
  */
 
 struct glyphs {
-        const char *branch, *last, *pipe, *space, *layer, *meta, *top, *sep;
+        const char *branch, *last, *pipe, *layer, *meta, *top, *sep;
 };
 
-static const struct glyphs unicode = {"├─", "└─", "│ ", "  ", "■", "·", "┌─", "·"};
-static const struct glyphs ascii = {"+-", "`-", "| ", "  ", "#", "-", "+-", "-"};
+static const struct glyphs unicode = {"├─", "└─", "│ ", "■", "·", "┌─", "·"};
+/* ASCII for pipes, files and terminals that can't draw boxes (--ascii). */
+static const struct glyphs ascii = {"+-", "`-", "| ", "#", "-", "+-", "-"};
 
 /* The Dockerfile instruction a history entry records, without the shell
  * wrapping that builders add. */
@@ -161,7 +162,7 @@ int cli_cmd_image_tree(const struct cli_global *g, int argc, char **argv, struct
                 }
                 _cleanup_free_ char *ins = instruction(h ? h->created_by : NULL);
                 if (!is_layer) {
-                        const char *lead = li < nl ? gl->pipe : gl->space;
+                        const char *lead = gl->pipe;
                         _cleanup_free_ char *line =
                             xasprintf("%s %*s %s %s", lead, (int)(numw + 13 + sizew), "", gl->meta,
                                       *ins ? ins : "(metadata)");
@@ -172,16 +173,15 @@ int cli_cmd_image_tree(const struct cli_global *g, int argc, char **argv, struct
                 const struct storage_layer_meta *m = &layers[li++];
                 printed++;
                 _cleanup_free_ char *hs = cli_human_size(m->size);
-                _cleanup_free_ char *line =
-                    xasprintf("%s%s %*zu %.12s %*s  %s", li == nl ? gl->last : gl->branch,
-                              gl->layer, (int)numw, li, image_digest_hex(m->diff_id), (int)sizew,
-                              hs, *ins ? ins : "(no history)");
+                _cleanup_free_ char *line = xasprintf(
+                    "%s%s %*zu %.12s %*s  %s", gl->branch, gl->layer, (int)numw, li,
+                    image_digest_hex(m->diff_id), (int)sizew, hs, *ins ? ins : "(no history)");
                 _cleanup_free_ char *cut = cols ? cli_truncate(line, cols) : xstrdup(line);
                 printf("%s\n", cut);
         }
-        if (nl == 0)
-                printf("%s %s(no layers)%s\n", gl->last, dim, reset);
-        printf("%s%zu layer%s %s %s %s %zu metadata-only step%s%s\n", dim, printed,
-               printed == 1 ? "" : "s", gl->sep, tot, gl->sep, nmeta, nmeta == 1 ? "" : "s", reset);
+        /* The frame closes at the top of the stack, with the totals. */
+        printf("%s %stop %s %zu layer%s %s %s %s %zu metadata-only step%s%s\n", gl->last, dim,
+               gl->sep, printed, printed == 1 ? "" : "s", gl->sep, tot, gl->sep, nmeta,
+               nmeta == 1 ? "" : "s", reset);
         return 0;
 }

@@ -204,8 +204,8 @@ check_layers() {
 	[[ "${lines[1]}" == "+- base" ]]
 	[[ "${lines[2]}" == "+-#  1 23bc2b70b201 1.37MB  ADD file:"* ]]
 	[[ "${lines[3]}" == "|"*"- CMD [\"sh\"]" ]]
-	[[ "${lines[16]}" == "\`-# 14 "*"RUN chmod +x /root/saved.txt" ]]
-	[[ "${lines[17]}" == "14 layers - 1.47MB - 1 metadata-only step" ]]
+	[[ "${lines[16]}" == "+-# 14 "*"RUN chmod +x /root/saved.txt" ]]
+	[[ "${lines[17]}" == "\`- top - 14 layers - 1.47MB - 1 metadata-only step" ]]
 	! LC_ALL=C grep -q -P '[^\x00-\x7f]' <<<"$output"
 }
 
@@ -214,10 +214,11 @@ check_layers() {
 	B load -i "$IMAGES/oci-layouts/trivy-hello-world-amd64-2020.oci" >/dev/null
 	run script -qec "$BERTH --root $ROOT image tree b23a8f6569ae" /dev/null
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"└─■ 1 9c27e219663c"*"COPY file:7bf12aab75c3"* ]]
-	[[ "$output" == *"· CMD [\"/hello\"]"* ]]
+	[[ "$output" == *"├─■ 1 9c27e219663c"*"COPY file:7bf12aab75c3"* ]]
+	[[ "$output" == *"│ "*"· CMD [\"/hello\"]"* ]]
+	[[ "$output" == *"└─ "*"top · 1 layer · "*"1 metadata-only step"* ]]
 	run script -qec "$BERTH --root $ROOT image tree --ascii b23a8f6569ae" /dev/null
-	[[ "$output" == *"\`-# 1 9c27e219663c"* ]]
+	[[ "$output" == *"+-# 1 9c27e219663c"* ]]
 }
 
 @test "tag, rmi, prune and garbage collection" {
