@@ -34,6 +34,10 @@ static int put_descriptor(struct loader *l, const struct image_descriptor *d, co
                           struct berth_error **err)
 {
         _cleanup_free_ char *name = blob_name(d->digest);
+        /* Already in the store (verified when it went in) or staged: the
+         * archive's copy isn't needed. */
+        if (image_blob_stat(image_txn_store(l->txn), d->digest, NULL) > 0)
+                return 0;
         if (!image_source_has(l->src, name)) {
                 /* Already in the store: nothing to copy, and it was
                  * verified when it went in. */
