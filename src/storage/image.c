@@ -370,3 +370,47 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
         }
         return 0;
 }
+
+int storage_image_rootfs_get(const char *root, const char *what, struct storage_image_rootfs **out,
+                             struct berth_error **err)
+{
+        _cleanup_image_details_ struct image_details *d = NULL;
+        _cleanup_free_ struct storage_layer_meta *layers = NULL;
+        int r = storage_image_describe(root, what, &d, &layers, err);
+        if (r <= 0)
+                return r;
+        _cleanup_store_ struct image_store *s = NULL;
+        if (image_store_open(root, false, &s, err) < 0)
+                return berth_err_ret(*err);
+        struct storage_image_rootfs *rf = xcalloc(1, sizeof(*rf));
+        memcpy(rf->id, d->summary.id, IMAGE_DIGEST_LEN);
+        rf->lowerdirs = xcalloc(1, sizeof(char *));
+        size_t n = d->summary.config->n_diff_ids;
+        for (size_t i = n; i-- > 0;) {
+                if (layers[i].size == 0 && layers[i].blob[0] == '\0') {
+                        storage_image_rootfs_free(rf);
+                        return berth_err(err, ENOENT, "image %s: layer %s is missing", what,
+                                         layers[i].chain_id);
+                }
+                _cleanup_free_ char *p = storage_layer_diff_path(s, layers[i].chain_id);
+                strv_append(&rf->lowerdirs, p);
+        }
+        rf->config = steal_pointer(&d->summary.config);
+        *out = rf;
+        return 1;
+}
+
+void storage_image_rootfs_free(struct storage_image_rootfs *r)
+{
+        if (r == NULL)
+                return;
+        image_config_free(r->config);
+        strv_free(r->lowerdirs);
+        free(r);
+}
+
+void storage_image_rootfs_freep(struct storage_image_rootfs **r)
+{
+        storage_image_rootfs_free(*r);
+        *r = NULL;
+}

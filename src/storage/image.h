@@ -73,6 +73,23 @@ int storage_image_layers_size(struct image_store *s, const char *manifest, int64
 int storage_image_describe(const char *root, const char *what, struct image_details **d,
                            struct storage_layer_meta **layers, struct berth_error **err);
 
+/* What the container engine needs to build a rootfs and an OCI spec. */
+struct storage_image_rootfs {
+        char id[IMAGE_DIGEST_LEN];
+        struct image_config *config;
+        char **lowerdirs; /* layers/<chain>/diff, top layer first (overlay's
+                           * lowerdir= order); empty for an image without
+                           * layers */
+};
+
+/* Resolve what (a name, name@digest or ID prefix) to its config and layer
+ * directories; 1 found, 0 no such image.  Fails when a layer is missing. */
+int storage_image_rootfs_get(const char *root, const char *what, struct storage_image_rootfs **out,
+                             struct berth_error **err);
+void storage_image_rootfs_free(struct storage_image_rootfs *r);
+void storage_image_rootfs_freep(struct storage_image_rootfs **r);
+#define _cleanup_image_rootfs_ __attribute__((cleanup(storage_image_rootfs_freep)))
+
 struct storage_df {
         size_t images, images_active;
         int64_t images_size, images_reclaimable; /* layers, each counted once */

@@ -299,3 +299,20 @@ check_layers() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"FROBNICATE"* ]]
 }
+
+@test "the container engine's view: config and lower dirs, top first" {
+	B load -i "$IMAGES/docker-archives/dive-test-busybox-amd64-whiteouts.docker-save.tar" >/dev/null
+	run "$BUILD/tests/helpers/image-rootfs" "$ROOT" dive-test
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "id sha256:75ae28b8ebf89b203319069ddcbecdf5c3838503bbebc0d0d85e4b8589c5de3a" ]
+	[ "${lines[1]}" = "cmd sh" ]
+	[ "$(grep -c '^lower ' <<<"$output")" -eq 14 ]
+	# the top layer first: its diff has /root/saved.txt made executable
+	top=$(grep -m1 '^lower ' <<<"$output" | cut -d' ' -f2)
+	[ -x "$top/root/saved.txt" ]
+	# the base last: busybox itself
+	base=$(grep '^lower ' <<<"$output" | tail -1 | cut -d' ' -f2)
+	[ -e "$base/bin/busybox" ]
+	run "$BUILD/tests/helpers/image-rootfs" "$ROOT" nothere
+	[ "$status" -ne 0 ]
+}
