@@ -316,3 +316,17 @@ check_layers() {
 	run "$BUILD/tests/helpers/image-rootfs" "$ROOT" nothere
 	[ "$status" -ne 0 ]
 }
+
+@test "progress: a line per layer on a terminal, none when piped" {
+	require_cmd script
+	run script -qec "$BERTH --root $ROOT load -i $IMAGES/docker-archives/ggcr-whiteout_image.tar" /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^Loading layer  sha256:' <<<"$output")" -eq 3 ]
+	[ "$(grep -c '^Extracting     sha256:' <<<"$output")" -eq 3 ]
+	run script -qec "$BERTH --root $ROOT load -q -i $IMAGES/docker-archives/ggcr-whiteout_image.tar" /dev/null
+	[ "$(grep -c 'sha256:' <<<"$output")" -eq 0 ]
+	run script -qec "$BERTH --root $ROOT save -o $TEST_TMP/s.tar bazel/pkg/v1/mutate:whiteout_image" /dev/null
+	[ "$(grep -c '^Saving layer   sha256:' <<<"$output")" -eq 3 ]
+	run B save -o "$TEST_TMP/s2.tar" bazel/pkg/v1/mutate:whiteout_image
+	[ -z "$output" ]
+}
