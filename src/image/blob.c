@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/ahead.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -187,6 +188,7 @@ int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int
                 return berth_err(err, errno, "creating staged blob");
         _cleanup_digester_ struct image_digester *d = image_digester_new();
         _cleanup_free_ char *buf = xmalloc(COPY_CHUNK);
+        struct image_ahead *ahead = NULL;
         int64_t total = 0;
         for (;;) {
                 ssize_t n = read(fd, buf, COPY_CHUNK);
@@ -194,17 +196,23 @@ int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int
                         continue;
                 if (n < 0) {
                         int e = errno;
+                        image_ahead_finish(t, &ahead, NULL, false);
                         unlinkat(t->dir_fd, tmp, 0);
                         return berth_err(err, e, "reading blob");
                 }
                 if (n == 0)
                         break;
+                if (total == 0 && (expected_size < 0 || expected_size >= IMAGE_AHEAD_MIN) &&
+                    image_ahead_looks_like_layer((unsigned char *)buf, (size_t)n))
+                        ahead = image_ahead_start(t);
                 image_digester_update(d, buf, (size_t)n);
                 if (util_write_all(wfd, buf, (size_t)n) < 0) {
                         int e = errno;
+                        image_ahead_finish(t, &ahead, NULL, false);
                         unlinkat(t->dir_fd, tmp, 0);
                         return berth_err(err, e, "writing staged blob");
                 }
+                image_ahead_feed(&ahead, buf, (size_t)n);
                 total += n;
                 /* A descriptor's size bounds what we accept: a hostile
                  * source can't fill the disk past it. */
@@ -213,13 +221,15 @@ int image_txn_blob_put_fd(struct image_txn *t, int fd, const char *expected, int
         }
         char got[IMAGE_DIGEST_LEN];
         image_digester_final(d, got);
+        bool ok = (expected_size < 0 || total == expected_size) &&
+                  (expected == NULL || strcmp(got, expected) == 0);
+        image_ahead_finish(t, &ahead, got, ok);
         if (expected_size >= 0 && total != expected_size) {
                 unlinkat(t->dir_fd, tmp, 0);
-                return berth_err(err, EILSEQ,
-                                 "blob %s: size mismatch: expected %" PRId64
-                                 " bytes, got %s%" PRId64,
-                                 expected ? expected : got, expected_size,
-                                 total > expected_size ? "more than " : "", total);
+                return berth_err(
+                    err, 0, "blob %s: size mismatch: expected %" PRId64 " bytes, got %s%" PRId64,
+                    expected ? expected : got, expected_size,
+                    total > expected_size ? "more than " : "", total);
         }
         if (expected != NULL && strcmp(got, expected) != 0) {
                 unlinkat(t->dir_fd, tmp, 0);

@@ -3,13 +3,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "image/layer.h"
+#include "image/ahead.h"
 #include "image/source.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -30,119 +29,6 @@ struct image_source {
         struct member *members;
         size_t n_members;
 };
-
-/* Members smaller than this are extracted later, the ordinary way: the
- * thread isn't worth it. */
-#define AHEAD_MIN (1 << 20)
-
-/*
- * Extract-ahead: a member that looks like a layer (a tar, gzip or zstd
- * stream) is applied by a second thread while the main one writes it to
- * staging, fed through a pipe.  The two writes of a load (the blob, kept
- * for `save`, and the extracted tree) then overlap instead of following
- * each other.  It is only a guess: which members are layers, and their
- * diff IDs, are known only once the manifest is read, so the result is
- * recorded against the blob's digest and storage uses it only if the
- * config's diff ID matches; a failure here is ignored (the ordinary path
- * repeats it and reports it).
- */
-struct ahead {
-        pthread_t thread;
-        int rfd, wfd;
-        int dir_fd;
-        char dir[32];
-        int ret;
-        struct image_layer_stats stats;
-};
-
-static void *ahead_run(void *arg)
-{
-        struct ahead *a = arg;
-        struct image_layer_apply_opts opts = {.whiteouts = IMAGE_WHITEOUT_OVERLAY};
-        struct berth_error *err = NULL;
-        a->ret = image_layer_apply(a->rfd, a->dir_fd, &opts, &a->stats, &err);
-        berth_error_free(err);
-        /* Drain what the layer code left unread (padding after the end
-         * of the archive), so the writer never blocks on a full pipe. */
-        char buf[65536];
-        while (read(a->rfd, buf, sizeof(buf)) > 0 || errno == EINTR)
-                ;
-        return NULL;
-}
-
-static bool looks_like_layer(const unsigned char *b, size_t n)
-{
-        if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-                return true;
-        if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-                return true;
-        return n >= 263 && memcmp(b + 257, "ustar", 5) == 0;
-}
-
-static struct ahead *ahead_start(struct image_source *src, size_t seq)
-{
-        int tfd = image_txn_dir_fd(src->txn);
-        struct ahead *a = xcalloc(1, sizeof(*a));
-        a->rfd = a->wfd = a->dir_fd = -1;
-        snprintf(a->dir, sizeof(a->dir), "ahead-%zu", seq);
-        _cleanup_free_ char *diff = xasprintf("%s/diff", a->dir);
-        int p[2];
-        if (mkdirat(tfd, a->dir, 0700) < 0 || mkdirat(tfd, diff, 0755) < 0 ||
-            (a->dir_fd = openat(tfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-            pipe2(p, O_CLOEXEC) < 0)
-                goto fail;
-        a->rfd = p[0];
-        a->wfd = p[1];
-        (void)fcntl(a->wfd, F_SETPIPE_SZ, CHUNK);
-        if (pthread_create(&a->thread, NULL, ahead_run, a) != 0)
-                goto fail;
-        return a;
-fail:
-        if (a->rfd >= 0)
-                close(a->rfd);
-        if (a->wfd >= 0)
-                close(a->wfd);
-        if (a->dir_fd >= 0)
-                close(a->dir_fd);
-        _cleanup_error_ struct berth_error *scratch = NULL;
-        (void)util_path_remove_tree(tfd, a->dir, &scratch);
-        free(a);
-        return NULL;
-}
-
-/* Feed the thread; on a write error stop feeding (it sees EOF and fails). */
-static void ahead_feed(struct ahead **ap, const void *buf, size_t n)
-{
-        struct ahead *a = *ap;
-        if (a != NULL && a->wfd >= 0 && util_write_all(a->wfd, buf, n) < 0) {
-                close(a->wfd);
-                a->wfd = -1;
-        }
-}
-
-/* Wait for the thread; record its layer under digest when it succeeded
- * and the stream was complete. */
-static void ahead_finish(struct image_source *src, struct ahead **ap, const char *digest,
-                         bool complete)
-{
-        struct ahead *a = *ap;
-        if (a == NULL)
-                return;
-        *ap = NULL;
-        if (a->wfd >= 0)
-                close(a->wfd);
-        pthread_join(a->thread, NULL);
-        close(a->rfd);
-        close(a->dir_fd);
-        if (complete && a->ret >= 0) {
-                image_txn_note_extracted(src->txn, digest, a->dir, a->stats.diff_id,
-                                         (int64_t)a->stats.size);
-        } else {
-                _cleanup_error_ struct berth_error *scratch = NULL;
-                (void)util_path_remove_tree(image_txn_dir_fd(src->txn), a->dir, &scratch);
-        }
-        free(a);
-}
 
 /* "./a//b" -> "a/b"; NULL for names that climb out ("..") */
 static char *normalize(const char *dir, const char *name)
@@ -252,7 +138,7 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
                                 goto out;
                         }
                         _cleanup_digester_ struct image_digester *dg = image_digester_new();
-                        struct ahead *ahead = NULL;
+                        struct image_ahead *ahead = NULL;
                         bool first = true;
                         for (;;) {
                                 la_ssize_t n = archive_read_data(a, buf, CHUNK);
@@ -261,26 +147,26 @@ static int stream_tar(struct image_source *src, int fd, const char *path, struct
                                 if (n < 0) {
                                         ret = berth_err(err, 0, "%s: reading `%s`: %s", path,
                                                         m.name, archive_error_string(a));
-                                        ahead_finish(src, &ahead, NULL, false);
+                                        image_ahead_finish(src->txn, &ahead, NULL, false);
                                         free(m.name);
                                         goto out;
                                 }
-                                if (first && archive_entry_size(e) >= AHEAD_MIN &&
-                                    looks_like_layer((unsigned char *)buf, (size_t)n))
-                                        ahead = ahead_start(src, src->n_members);
+                                if (first && archive_entry_size(e) >= IMAGE_AHEAD_MIN &&
+                                    image_ahead_looks_like_layer((unsigned char *)buf, (size_t)n))
+                                        ahead = image_ahead_start(src->txn);
                                 first = false;
                                 image_digester_update(dg, buf, (size_t)n);
                                 if (util_write_all(wfd, buf, (size_t)n) < 0) {
                                         ret = berth_err(err, errno, "staging `%s`", m.name);
-                                        ahead_finish(src, &ahead, NULL, false);
+                                        image_ahead_finish(src->txn, &ahead, NULL, false);
                                         free(m.name);
                                         goto out;
                                 }
-                                ahead_feed(&ahead, buf, (size_t)n);
+                                image_ahead_feed(&ahead, buf, (size_t)n);
                                 m.size += n;
                         }
                         image_digester_final(dg, m.digest);
-                        ahead_finish(src, &ahead, m.digest, true);
+                        image_ahead_finish(src->txn, &ahead, m.digest, true);
                 }
                 src->members = xrealloc(src->members, (src->n_members + 1) * sizeof(*src->members));
                 src->members[src->n_members++] = m;
