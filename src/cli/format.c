@@ -156,6 +156,58 @@ static void append(char **buf, size_t *len, const char *s, size_t n)
         (*buf)[*len] = '\0';
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A value as Go's text/template prints it without `json`: strings raw,
+ * lists as [a b], objects as map[k:v] with sorted keys, null as <nil>. */
+static char *go_print(json_t *v)
+{
+        if (json_is_string(v))
+                return xstrdup(json_string_value(v));
+        if (json_is_null(v))
+                return xstrdup("<nil>");
+        char *out = xstrdup("");
+        size_t len = 0;
+        if (json_is_array(v)) {
+                append(&out, &len, "[", 1);
+                size_t i;
+                json_t *e;
+                json_array_foreach(v, i, e)
+                {
+                        _cleanup_free_ char *t = go_print(e);
+                        if (i > 0)
+                                append(&out, &len, " ", 1);
+                        append(&out, &len, t, strlen(t));
+                }
+                append(&out, &len, "]", 1);
+                return out;
+        }
+        if (json_is_object(v)) {
+                size_t n = json_object_size(v), k = 0;
+                _cleanup_free_ const char **keys = xcalloc(n + 1, sizeof(char *));
+                const char *key;
+                json_t *e;
+                json_object_foreach(v, key, e) keys[k++] = key;
+                qsort(keys, n, sizeof(char *), key_cmp);
+                append(&out, &len, "map[", 4);
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_free_ char *t = go_print(json_object_get(v, keys[i]));
+                        if (i > 0)
+                                append(&out, &len, " ", 1);
+                        append(&out, &len, keys[i], strlen(keys[i]));
+                        append(&out, &len, ":", 1);
+                        append(&out, &len, t, strlen(t));
+                }
+                append(&out, &len, "]", 1);
+                return out;
+        }
+        free(out);
+        return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
 char *cli_template_expand(const char *tmpl, json_t *obj)
 {
         char *out = xstrdup("");
@@ -202,8 +254,9 @@ char *cli_template_expand(const char *tmpl, json_t *obj)
                         append(&out, &len, as_json ? "null" : "<no value>", as_json ? 4 : 10);
                         continue;
                 }
-                if (json_is_string(v) && !as_json) {
-                        append(&out, &len, json_string_value(v), json_string_length(v));
+                if (!as_json) {
+                        _cleanup_free_ char *text = go_print(v);
+                        append(&out, &len, text, strlen(text));
                         continue;
                 }
                 _cleanup_free_ char *dump =

@@ -141,6 +141,9 @@ check_layers() {
 	[ "$(jq -r '.[0].RootFS.Type' <<<"$output")" = layers ]
 	[ "$(jq -r '.[0].Created' <<<"$output")" = "2020-01-03T01:21:37.263809283Z" ]
 	[ "$(jq -r '.[0].Size' <<<"$output")" -gt 0 ]
+	# Go template printing, as docker inspect -f
+	run B image inspect -f '{{.Config.Cmd}} {{json .Config.Cmd}} {{.Os}}' b23a
+	[ "$output" = '[/hello] ["/hello"] linux' ]
 	run B image inspect nothere
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"No such image: nothere"* ]]
