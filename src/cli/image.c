@@ -64,6 +64,12 @@ int cli_cmd_load(const struct cli_global *g, int argc, char **argv, struct berth
         image_platform_clear(&plat);
         if (r < 0)
                 return CLI_EXIT_FAILURE;
+        for (char **m = res->moved; m && m[0] && m[1]; m += 2) {
+                _cleanup_free_ char *fam = image_reference_familiar_name(m[0]);
+                printf("The image %s already exists, renaming the old one with ID %s to empty "
+                       "string\n",
+                       fam, m[1]);
+        }
         for (size_t i = 0; i < res->n; i++) {
                 if (res->images[i].names[0] == NULL)
                         printf("Loaded image ID: %s\n", res->images[i].id);

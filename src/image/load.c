@@ -444,6 +444,7 @@ void image_load_result_free(struct image_load_result *r)
         for (size_t i = 0; i < r->n; i++)
                 strv_free(r->images[i].names);
         free(r->images);
+        strv_free(r->moved);
         free(r);
 }
 

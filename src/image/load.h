@@ -23,6 +23,9 @@ struct image_loaded {
 struct image_load_result {
         struct image_loaded *images;
         size_t n;
+        /* Tags the load took from other images: name, then the ID that
+         * had it, pairwise (Docker reports these). */
+        char **moved;
 };
 
 struct image_load_opts {

@@ -60,8 +60,17 @@ int storage_image_load(const char *root, const char *path, const struct image_lo
                                   opts ? opts->progress_data : NULL, &size, err) < 0)
                         return berth_err_wrap(err, "loading `%s`", path);
                 image_db_add(db, res->images[i].id, res->images[i].manifest, size);
-                for (char **n = res->images[i].names; *n != NULL; n++)
+                for (char **n = res->images[i].names; *n != NULL; n++) {
+                        struct image_record *old = NULL;
+                        for (size_t k = 0; k < db->n_tags && old == NULL; k++)
+                                if (strcmp(db->tags[k].name, *n) == 0)
+                                        old = image_db_find_manifest(db, db->tags[k].manifest);
+                        if (old != NULL && strcmp(old->id, res->images[i].id) != 0) {
+                                strv_append(&res->moved, *n);
+                                strv_append(&res->moved, old->id);
+                        }
                         image_db_tag(db, *n, res->images[i].manifest);
+                }
         }
         if (image_txn_commit(t, db, err) < 0)
                 return berth_err_wrap(err, "loading `%s`", path);

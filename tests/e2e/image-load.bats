@@ -125,6 +125,13 @@ check_layers() {
 	run B load -i "$IMAGES/oci-layouts/busybox-1.38.0-musl-multiarch-ASSEMBLED"
 	[ "$status" -eq 0 ]
 	[ "$(ls "$ROOT/layers" | wc -l)" -eq 1 ]
+	# a load that takes a tag from another image says so, as Docker does
+	B tag busybox:1.38.0-musl hw:1
+	"$TOP/tests/helpers/make-image" "$TEST_TMP/hw.tar" --mb 1 --small 2 --large 1 --tag hw:1 >/dev/null
+	run B load -i "$TEST_TMP/hw.tar"
+	[ "${lines[0]}" = "The image hw:1 already exists, renaming the old one with ID sha256:654fc8fd836e35f4a64586bddf8f59b9029b48cf80f520834c6c98ca8ab5def9 to empty string" ]
+	[ "${lines[1]}" = "Loaded image: hw:1" ]
+	B rmi hw:1 >/dev/null
 	run B tag busybox:1.38.0-musl localhost:5000/mine/bb:v1
 	[ "$status" -eq 0 ]
 	run B images --format '{{.Repository}}:{{.Tag}}'
