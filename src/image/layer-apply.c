@@ -643,7 +643,7 @@ static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
                         return archive_fail(ap, err, "reading the layer");
                 const char *name = archive_entry_pathname(e);
                 if (name == NULL)
-                        return berth_err(err, EINVAL, "layer entry without a name");
+                        return berth_err(err, EINVAL, "layer entry without a usable name");
                 if (r == ARCHIVE_WARN)
                         log_debug("layer: %s: %s", name, archive_error_string(ap->ar));
                 _cleanup_free_ char *path = NULL;
@@ -651,6 +651,9 @@ static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
                         return berth_err(err, EINVAL,
                                          "layer entry `%s`: path leaves the layer root", name);
                 r = apply_entry(ap, e, path, err);
+                /* A broken stream is not this entry's fault. */
+                if (r < 0 && ap->read_err != NULL)
+                        return r;
                 if (r < 0)
                         return berth_err_wrap(err, "layer entry `%s`", name);
                 ap->entries++;

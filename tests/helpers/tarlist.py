@@ -7,7 +7,9 @@
       opaque xattr, or applied), list DIR, print every difference; exit 1
       if there is any.
   tarlist.py list DIR            the listing of a tree, one entry a line
-  tarlist.py hostile KIND OUT    write a hostile test tar (see HOSTILE)
+  tarlist.py hostile KIND OUT [OUTSIDE]   write a hostile test tar
+  tarlist.py layers IMAGE WORK   the layers and diff_ids of an OCI layout or
+                                 a docker-save tar, one image a line
 
 A listing line holds the name, type, mode, owner, link target or device
 numbers, size and content hash, mtime, xattrs, and for files with several
@@ -283,7 +285,48 @@ def hostile(kind, out, arg):
             raise SystemExit("unknown hostile kind " + kind)
 
 
+def image_layers(image, work):
+    """(layer file, diff_id) of every image manifest in an OCI layout or a
+    docker-save archive (extracted into work), bottom layer first."""
+    import json
+    out = []
+    if os.path.isdir(image):
+        blobs = os.path.join(image, "blobs", "sha256")
+
+        def blob(d):
+            return os.path.join(blobs, d.split(":", 1)[1])
+
+        def walk(desc):
+            with open(blob(desc["digest"])) as f:
+                doc = json.load(f)
+            if "manifests" in doc:
+                for m in doc["manifests"]:
+                    walk(m)
+                return
+            with open(blob(doc["config"]["digest"])) as f:
+                ids = json.load(f)["rootfs"]["diff_ids"]
+            out.append([(blob(l["digest"]), i) for l, i in zip(doc["layers"], ids)])
+
+        with open(os.path.join(image, "index.json")) as f:
+            for m in json.load(f)["manifests"]:
+                walk(m)
+        return out
+    with tarfile.open(image) as tf:
+        tf.extractall(work)
+    with open(os.path.join(work, "manifest.json")) as f:
+        for m in json.load(f):
+            with open(os.path.join(work, m["Config"])) as c:
+                ids = json.load(c)["rootfs"]["diff_ids"]
+            out.append([(os.path.join(work, l), i) for l, i in zip(m["Layers"], ids)])
+    return out
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "layers":
+        # one line per image: layer=diff_id pairs, bottom first
+        for layers in image_layers(argv[2], argv[3]):
+            print(" ".join("%s=%s" % l for l in layers))
+        return 0
     if len(argv) >= 3 and argv[1] == "compare":
         return compare(argv[2:])
     if len(argv) == 3 and argv[1] == "list":
