@@ -582,10 +582,12 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
         return 0;
 }
 
-/* Directory modes and times, last: creating children changed the times. */
+/* Directory modes and times, last: creating children changed the times.
+ * In entry order, so a directory listed twice ends as its last entry says
+ * (a directory's times don't change its parent's). */
 static int fix_dirs(struct applier *ap, struct berth_error **err)
 {
-        for (size_t i = ap->ndirs; i-- > 0;) {
+        for (size_t i = 0; i < ap->ndirs; i++) {
                 struct dir_fixup *d = &ap->dirs[i];
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 _cleanup_close_ int fd =
@@ -693,4 +695,11 @@ int image_layer_apply(int in_fd, int dest_dirfd, const struct image_layer_apply_
         }
         applier_release(&ap);
         return r;
+}
+
+int image_layer_sync(int dirfd, struct berth_error **err)
+{
+        if (syncfs(dirfd) < 0)
+                return berth_err(err, errno, "syncing the layer");
+        return 0;
 }

@@ -245,6 +245,22 @@ hostile() {
 	hostile hardlink-via-symlink-dir 1 link
 }
 
+@test "layers: a failing layer read from a pipe that stays open returns at once" {
+	"$TARLIST" hostile dotdot "$TEST_TMP/bad.tar"
+	mkfifo "$TEST_TMP/fifo"
+	# the writer keeps the pipe open long after the bad entry
+	(cat "$TEST_TMP/bad.tar"; exec sleep 30) >"$TEST_TMP/fifo" &
+	local writer=$!
+	SECONDS=0
+	run timeout 20 "$LAYER_TOOL" apply "$TEST_TMP/fifo" "$TEST_TMP/dest"
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$SECONDS" -lt 10 ]
+	[[ "$output" == *"path leaves the layer root"* ]]
+}
+
 @test "layers: devices can be refused" {
 	"$TARLIST" hostile device "$TEST_TMP/dev.tar"
 	run "$LAYER_TOOL" apply --no-devices "$TEST_TMP/dev.tar" "$TEST_TMP/dest"

@@ -96,13 +96,30 @@ static void make_tar(const char *path, const struct tar_ent *ents, size_t n)
         archive_write_free(a);
 }
 
+struct progress_log {
+        uint64_t last;
+        int calls;
+        bool monotonic;
+};
+
+static void on_progress(uint64_t bytes, void *data)
+{
+        struct progress_log *p = data;
+        if (bytes < p->last)
+                p->monotonic = false;
+        p->last = bytes;
+        p->calls++;
+}
+
 static int apply_file(const char *tar, const char *dest, enum image_whiteout_mode mode,
                       struct image_layer_stats *st, char **msg)
 {
         _cleanup_close_ int in = open(tar, O_RDONLY | O_CLOEXEC);
         assert_true(in >= 0);
         _cleanup_close_ int d = open_dir(dest);
-        struct image_layer_apply_opts opts = {.whiteouts = mode};
+        struct progress_log prog = {.monotonic = true};
+        struct image_layer_apply_opts opts = {
+            .whiteouts = mode, .progress = on_progress, .progress_data = &prog};
         struct image_layer_stats scratch;
         _cleanup_error_ struct berth_error *err = NULL;
         int r = image_layer_apply(in, d, &opts, st ? st : &scratch, &err);
@@ -112,6 +129,12 @@ static int apply_file(const char *tar, const char *dest, enum image_whiteout_mod
                         *msg = berth_error_text(err);
         } else {
                 assert_null(err);
+                /* Progress went up to the whole compressed input. */
+                struct stat in_st;
+                assert_int_equal(fstat(in, &in_st), 0);
+                assert_true(prog.monotonic);
+                assert_true(prog.calls > 0);
+                assert_int_equal(prog.last, (uint64_t)in_st.st_size);
         }
         return r;
 }
