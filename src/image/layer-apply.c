@@ -83,6 +83,42 @@ static int archive_fail(struct applier *ap, struct berth_error **err, const char
 }
 
 /*
+ * mkdir -p for a parent the tar did not list.  Each component is made on
+ * the fd of the one before it, then opened again through RESOLVE_IN_ROOT,
+ * so a symlink among them resolves inside the root.  New directories get
+ * 0755 whatever the umask, as Docker makes them.
+ */
+static int make_parents(struct applier *ap, const char *path, struct berth_error **err)
+{
+        _cleanup_close_ int cur = openat(ap->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return berth_err(err, errno, "opening the destination");
+        _cleanup_free_ char *sofar = xstrdup(path);
+        for (char *c = sofar;;) {
+                char *slash = strchr(c, '/');
+                if (slash != NULL)
+                        *slash = '\0';
+                if (mkdirat(cur, c, 0755) == 0) {
+                        /* Just made by us as a directory: not a symlink
+                         * for fchmodat to follow. */
+                        if (fchmodat(cur, c, 0755, 0) < 0)
+                                return berth_err(err, errno, "changing mode of `%s`", sofar);
+                } else if (errno != EEXIST) {
+                        return berth_err(err, errno, "creating `%s`", sofar);
+                }
+                int next = util_path_open_in_root(ap->root, sofar, O_PATH | O_DIRECTORY, 0, err);
+                if (next < 0)
+                        return next;
+                close(cur);
+                cur = next;
+                if (slash == NULL)
+                        return steal_fd(&cur);
+                *slash = '/';
+                c = slash + 1;
+        }
+}
+
+/*
  * The parent directory of an entry, as an O_PATH fd owned by the cache.
  * Caching is safe: the fd names a directory reached through
  * RESOLVE_IN_ROOT, so it is inside the destination, and nothing an entry
@@ -107,7 +143,7 @@ static int get_parent(struct applier *ap, const char *parent, struct berth_error
                         return berth_err(err, -fd, "%s", scratch->msg);
                 /* Missing parents are made, as tar and Docker do. */
                 if (fd < 0)
-                        fd = util_path_mkdir_in_root(ap->root, parent, 0755, err);
+                        fd = make_parents(ap, parent, err);
                 if (fd < 0)
                         return fd;
         }

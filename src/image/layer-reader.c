@@ -59,6 +59,39 @@ struct layer_reader {
         int cancel_fd; /* an eventfd: wakes the thread out of a blocking read */
 };
 
+/*
+ * Wait until in_fd has data, or the consumer gives up (cancel_fd, once the
+ * thread runs): a pipe may stay silent forever, and a non-blocking one
+ * would otherwise fail with EAGAIN.
+ */
+static int wait_readable(struct layer_reader *r, struct berth_error **err)
+{
+        struct pollfd p[2] = {{r->fd, POLLIN, 0}, {r->cancel_fd, POLLIN, 0}};
+        while (poll(p, r->cancel_fd >= 0 ? 2 : 1, -1) < 0)
+                if (errno != EINTR)
+                        return berth_err(err, errno, "waiting for the layer");
+        if (r->cancel_fd >= 0 && p[1].revents != 0)
+                return berth_err(err, ECANCELED, "reading the layer");
+        return 0;
+}
+
+/* read(2) into buf once data is there; 0 at the end. */
+static ssize_t read_some(struct layer_reader *r, void *buf, size_t len, struct berth_error **err)
+{
+        for (;;) {
+                int ret = wait_readable(r, err);
+                if (ret < 0)
+                        return ret;
+                ssize_t n = read(r->fd, buf, len);
+                if (n >= 0) {
+                        r->in_total += (uint64_t)n;
+                        return n;
+                }
+                if (errno != EINTR && errno != EAGAIN)
+                        return berth_err(err, errno, "reading the layer");
+        }
+}
+
 /* Refill the input buffer (whatever is unconsumed moves to the front). */
 static int fill(struct layer_reader *r, struct berth_error **err)
 {
@@ -69,26 +102,12 @@ static int fill(struct layer_reader *r, struct berth_error **err)
         }
         if (r->in_eof || r->in_len == LAYER_IO_BUF)
                 return 0;
-        if (r->cancel_fd >= 0) {
-                /* A pipe may stay silent forever: wait for it or for the
-                 * consumer giving up, whichever comes first. */
-                struct pollfd p[2] = {{r->fd, POLLIN, 0}, {r->cancel_fd, POLLIN, 0}};
-                while (poll(p, 2, -1) < 0)
-                        if (errno != EINTR)
-                                return berth_err(err, errno, "waiting for the layer");
-                if (p[1].revents != 0)
-                        return berth_err(err, ECANCELED, "reading the layer");
-        }
-        ssize_t n;
-        do
-                n = read(r->fd, r->in + r->in_len, LAYER_IO_BUF - r->in_len);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = read_some(r, r->in + r->in_len, LAYER_IO_BUF - r->in_len, err);
         if (n < 0)
-                return berth_err(err, errno, "reading the layer");
+                return (int)n;
         if (n == 0)
                 r->in_eof = true;
         r->in_len += (size_t)n;
-        r->in_total += (uint64_t)n;
         return 0;
 }
 
@@ -104,23 +123,9 @@ static ssize_t decode_plain(struct layer_reader *r, unsigned char *dst, struct b
         if (r->in_eof)
                 return 0;
         /* Straight into the slot: no copy. */
-        ssize_t n;
-        do {
-                if (r->cancel_fd >= 0) {
-                        struct pollfd p[2] = {{r->fd, POLLIN, 0}, {r->cancel_fd, POLLIN, 0}};
-                        while (poll(p, 2, -1) < 0)
-                                if (errno != EINTR)
-                                        return berth_err(err, errno, "waiting for the layer");
-                        if (p[1].revents != 0)
-                                return berth_err(err, ECANCELED, "reading the layer");
-                }
-                n = read(r->fd, dst, LAYER_IO_BUF);
-        } while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return berth_err(err, errno, "reading the layer");
+        ssize_t n = read_some(r, dst, LAYER_IO_BUF, err);
         if (n == 0)
                 r->in_eof = true;
-        r->in_total += (uint64_t)n;
         return n;
 }
 

@@ -201,6 +201,18 @@ apply_and_compare() {
 	[ -p "$TEST_TMP/r/s" ]
 }
 
+@test "layers: parents the tar does not list are made 0755 whatever the umask" {
+	python3 - "$TEST_TMP/p.tar" <<-'EOF'
+		import io, sys, tarfile
+		with tarfile.open(sys.argv[1], "w") as tf:
+		    ti = tarfile.TarInfo("a/b/c"); ti.size = 1; ti.mode = 0o600
+		    tf.addfile(ti, io.BytesIO(b"x"))
+	EOF
+	run bash -c "umask 077 && '$LAYER_TOOL' apply '$TEST_TMP/p.tar' '$TEST_TMP/p'"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$TEST_TMP/p/a" "$TEST_TMP/p/a/b" "$TEST_TMP/p/a/b/c" | tr '\n' ' ')" = "755 755 600 " ]
+}
+
 # hostile KIND: build the tar, apply it in both modes; prints the error.
 hostile() {
 	local kind=$1 mode
