@@ -55,8 +55,10 @@ struct applier {
         struct dir_fixup *dirs;
         size_t ndirs, dirs_cap;
 
-        struct layer_set *made;      /* APPLY mode: paths this layer made */
+        bool overlay;                /* IMAGE_WHITEOUT_OVERLAY */
+        struct layer_set *made;      /* paths this layer made (and their parents) */
         struct layer_set *whiteouts; /* paths this layer whited out */
+        struct layer_set *revived;   /* ... and then made again as directories */
         uint64_t entries;
 };
 
@@ -155,11 +157,11 @@ static int get_parent(struct applier *ap, const char *parent, struct berth_error
         return fd;
 }
 
-/* APPLY mode: remember path and its parents as made by this layer, so an
- * opaque whiteout in the same layer keeps them. */
+/* Remember path and its parents as made by this layer: whiteouts in the
+ * same layer never hide them (image-spec: they apply to lower layers only). */
 static void record_made(struct applier *ap, const char *path)
 {
-        if (ap->made == NULL || *path == '\0')
+        if (*path == '\0')
                 return;
         _cleanup_free_ char *p = xstrdup(path);
         for (;;) {
@@ -172,9 +174,9 @@ static void record_made(struct applier *ap, const char *path)
         }
 }
 
-/* A path under something this layer whited out: such a layer is
- * malformed (and in overlay form it would need a directory under a
- * whiteout device). */
+/* A path under something this layer whited out, and did not make again
+ * as a directory: refused, as there is no directory to put it in (in
+ * overlay form it would sit under a whiteout device). */
 static int check_not_whited_out(struct applier *ap, const char *path, struct berth_error **err)
 {
         if (ap->whiteouts == NULL)
@@ -182,7 +184,8 @@ static int check_not_whited_out(struct applier *ap, const char *path, struct ber
         _cleanup_free_ char *p = xstrdup(path);
         for (char *slash = strrchr(p, '/'); slash != NULL; slash = strrchr(p, '/')) {
                 *slash = '\0';
-                if (layer_set_contains(ap->whiteouts, p))
+                if (layer_set_contains(ap->whiteouts, p) &&
+                    (ap->revived == NULL || !layer_set_contains(ap->revived, p)))
                         return berth_err(err, EINVAL, "`%s` was whited out by this layer", p);
         }
         return 0;
@@ -387,6 +390,15 @@ static int make_dir(struct applier *ap, struct archive_entry *e, int pfd, const 
         r = set_xattrs(e, fd, pfd, name, err);
         if (r < 0)
                 return r;
+        if (ap->whiteouts != NULL && layer_set_contains(ap->whiteouts, path)) {
+                /* `.wh.d` then `d/`: the lower d is gone and a new one takes
+                 * its place; in overlay form that is an opaque directory. */
+                if (ap->revived == NULL)
+                        ap->revived = layer_set_new();
+                layer_set_add(ap->revived, path, NULL);
+                if (ap->overlay && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                        return berth_err(err, errno, "marking the directory opaque");
+        }
         /* Mode and times wait for the end: children change the mtime, and
          * a read-only directory would refuse them when we are not root. */
         if (ap->ndirs == ap->dirs_cap) {
@@ -517,7 +529,7 @@ static int clear_opaque(struct applier *ap, int dfd, const char *dir, struct ber
 static int apply_whiteout(struct applier *ap, struct archive_entry *e, int pfd, const char *parent,
                           const char *base, struct berth_error **err)
 {
-        bool overlay = ap->opts == NULL || ap->opts->whiteouts == IMAGE_WHITEOUT_OVERLAY;
+        bool overlay = ap->overlay;
         if (strcmp(base, WH_OPAQUE) == 0) {
                 if (!overlay)
                         return clear_opaque(ap, pfd, parent, err);
@@ -534,6 +546,10 @@ static int apply_whiteout(struct applier *ap, struct archive_entry *e, int pfd, 
         if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                 return berth_err(err, EINVAL, "invalid whiteout name");
         _cleanup_free_ char *path = *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
+        if (layer_set_contains(ap->made, path)) {
+                log_debug("layer: whiteout of %s, which this same layer made: ignored", path);
+                return 0;
+        }
         if (ap->whiteouts == NULL)
                 ap->whiteouts = layer_set_new();
         layer_set_add(ap->whiteouts, path, NULL);
@@ -656,6 +672,7 @@ static void applier_release(struct applier *ap)
         free(ap->dirs);
         layer_set_free(ap->made);
         layer_set_free(ap->whiteouts);
+        layer_set_free(ap->revived);
 }
 
 static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
@@ -718,8 +735,8 @@ int image_layer_apply(int in_fd, int dest_dirfd, const struct image_layer_apply_
             /* As tar: owners are kept when we can set them. */
             .same_owner = geteuid() == 0,
         };
-        if (opts != NULL && opts->whiteouts == IMAGE_WHITEOUT_APPLY)
-                ap.made = layer_set_new();
+        ap.overlay = opts == NULL || opts->whiteouts == IMAGE_WHITEOUT_OVERLAY;
+        ap.made = layer_set_new();
         /* libarchive converts PAX (UTF-8) names to the locale's charset: a
          * UTF-8 locale on this thread keeps them byte for byte. */
         locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);

@@ -66,6 +66,7 @@ class Model:
 
     def apply(self, tarpath):
         made = set()
+        whited = set()
         with tarfile.open(tarpath, "r:*") as tf:
             for m in tf:
                 path = clean(m.name)
@@ -89,6 +90,9 @@ class Model:
                     continue
                 if base.startswith(WH):
                     target = (d + "/" if d else "") + base[len(WH):]
+                    if target in made:
+                        continue  # whiteouts hide lower layers only
+                    whited.add(target)
                     self.remove_tree(target)
                     if self.overlay:
                         self.entries[target] = dict(type="chr", mode=0, uid=m.uid, gid=m.gid,
@@ -111,6 +115,8 @@ class Model:
                            xattrs=xattrs)
                 if m.isdir():
                     rec["type"] = "dir"
+                    if path in whited and self.overlay:
+                        rec["xattrs"]["trusted.overlay.opaque"] = b"y"
                     if old is not None and old["type"] == "dir":
                         old.update(rec)
                         continue
@@ -268,7 +274,7 @@ def hostile(kind, out, arg):
             add(tf, "evil", tarfile.SYMTYPE, linkname=arg)
             add(tf, "link", tarfile.LNKTYPE, linkname="evil/victim")
         elif kind == "whiteout-parent":
-            add(tf, "dir/", tarfile.DIRTYPE, mode=0o755)
+            # a lower layer's dir whited out, then a file put under it
             add(tf, ".wh.dir")
             add(tf, "dir/file", data=b"under a whiteout")
         elif kind == "whiteout-dotdot":
