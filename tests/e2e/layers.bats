@@ -179,6 +179,19 @@ apply_and_compare() {
 	"$LAYER_TOOL" diff "$TEST_TMP/pax" "$TEST_TMP/back.tar" >/dev/null
 	"$LAYER_TOOL" apply "$TEST_TMP/back.tar" "$TEST_TMP/back" >/dev/null
 	diff <("$TARLIST" list "$TEST_TMP/pax") <("$TARLIST" list "$TEST_TMP/back")
+	# numeric owners only, xattrs as SCHILY.xattr, the hard link as a link
+	python3 - "$TEST_TMP/back.tar" <<-'EOF'
+		import sys, tarfile
+		with tarfile.open(sys.argv[1]) as tf:
+		    ms = {m.name: m for m in tf}
+		assert all(m.uname == "" and m.gname == "" for m in ms.values()), "names"
+		assert ms["owned"].uid == 1234 and ms["owned"].gid == 5678
+		assert ms["ping"].pax_headers["SCHILY.xattr.security.capability"]
+		assert ms["owned-link"].islnk() and ms["owned-link"].linkname == "owned"
+		assert ms["setuid"].mode == 0o4755
+		names = list(ms)
+		assert names == sorted(names, key=lambda n: n.split("/")), names
+	EOF
 }
 
 @test "layers: an entry replaces what is there, a directory included" {
