@@ -31,6 +31,7 @@
 #define WH_PREFIX     ".wh."
 #define WH_PREFIX_LEN 4
 #define WH_OPAQUE     ".wh..wh..opq"
+#define WH_META       ".wh..wh."
 
 struct dir_fixup {
         char *path;
@@ -587,6 +588,14 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
                 d->path = xstrdup("");
                 d->mode = archive_entry_perm(e) & 07777;
                 entry_times(e, d->times);
+                return 0;
+        }
+        /* AUFS' own metadata (.wh..wh.plnk, .wh..wh.aufs and what is
+         * under them) is no part of the image, as Docker treats it. */
+        const char *meta = strstr(path, WH_META);
+        if (meta != NULL && (meta == path || meta[-1] == '/') &&
+            strncmp(meta, WH_OPAQUE, sizeof(WH_OPAQUE) - 1) != 0) {
+                log_debug("layer: skipping AUFS metadata %s", path);
                 return 0;
         }
         int r = check_not_whited_out(ap, path, err);

@@ -214,6 +214,23 @@ apply_and_compare() {
 	[ -p "$TEST_TMP/r/s" ]
 }
 
+@test "layers: AUFS metadata (.wh..wh.plnk and friends) is skipped" {
+	python3 - "$TEST_TMP/aufs.tar" <<-'EOF'
+		import io, sys, tarfile
+		with tarfile.open(sys.argv[1], "w") as tf:
+		    for n in [".wh..wh.plnk/", ".wh..wh.plnk/123.456", "a/.wh..wh.aufs", "ok", "x.wh..wh.y"]:
+		        ti = tarfile.TarInfo(n.rstrip("/"))
+		        ti.type = tarfile.DIRTYPE if n.endswith("/") else tarfile.REGTYPE
+		        tf.addfile(ti, io.BytesIO(b""))
+	EOF
+	for mode in --overlay --flat; do
+		rm -rf "$TEST_TMP/a"
+		run "$LAYER_TOOL" apply "$mode" "$TEST_TMP/aufs.tar" "$TEST_TMP/a"
+		[ "$status" -eq 0 ]
+		[ "$(cd "$TEST_TMP/a" && find . | sort | tr '\n' ' ')" = ". ./ok ./x.wh..wh.y " ]
+	done
+}
+
 @test "layers: parents the tar does not list are made 0755 whatever the umask" {
 	python3 - "$TEST_TMP/p.tar" <<-'EOF'
 		import io, sys, tarfile
