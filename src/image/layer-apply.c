@@ -31,6 +31,7 @@
 #define WH_PREFIX     ".wh."
 #define WH_PREFIX_LEN 4
 #define WH_OPAQUE     ".wh..wh..opq"
+#define WH_META       ".wh..wh."
 
 struct dir_fixup {
         char *path;
@@ -55,8 +56,10 @@ struct applier {
         struct dir_fixup *dirs;
         size_t ndirs, dirs_cap;
 
-        struct layer_set *made;      /* APPLY mode: paths this layer made */
+        bool overlay;                /* IMAGE_WHITEOUT_OVERLAY */
+        struct layer_set *made;      /* paths this layer made (and their parents) */
         struct layer_set *whiteouts; /* paths this layer whited out */
+        struct layer_set *revived;   /* ... and then made again as directories */
         uint64_t entries;
 };
 
@@ -80,6 +83,42 @@ static int archive_fail(struct applier *ap, struct berth_error **err, const char
         const char *msg = archive_error_string(ap->ar);
         return berth_err(err, code > 0 ? code : EIO, "%s: %s", what,
                          msg != NULL ? msg : "malformed tar");
+}
+
+/*
+ * mkdir -p for a parent the tar did not list.  Each component is made on
+ * the fd of the one before it, then opened again through RESOLVE_IN_ROOT,
+ * so a symlink among them resolves inside the root.  New directories get
+ * 0755 whatever the umask, as Docker makes them.
+ */
+static int make_parents(struct applier *ap, const char *path, struct berth_error **err)
+{
+        _cleanup_close_ int cur = openat(ap->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cur < 0)
+                return berth_err(err, errno, "opening the destination");
+        _cleanup_free_ char *sofar = xstrdup(path);
+        for (char *c = sofar;;) {
+                char *slash = strchr(c, '/');
+                if (slash != NULL)
+                        *slash = '\0';
+                if (mkdirat(cur, c, 0755) == 0) {
+                        /* Just made by us as a directory: not a symlink
+                         * for fchmodat to follow. */
+                        if (fchmodat(cur, c, 0755, 0) < 0)
+                                return berth_err(err, errno, "changing mode of `%s`", sofar);
+                } else if (errno != EEXIST) {
+                        return berth_err(err, errno, "creating `%s`", sofar);
+                }
+                int next = util_path_open_in_root(ap->root, sofar, O_PATH | O_DIRECTORY, 0, err);
+                if (next < 0)
+                        return next;
+                close(cur);
+                cur = next;
+                if (slash == NULL)
+                        return steal_fd(&cur);
+                *slash = '/';
+                c = slash + 1;
+        }
 }
 
 /*
@@ -107,7 +146,7 @@ static int get_parent(struct applier *ap, const char *parent, struct berth_error
                         return berth_err(err, -fd, "%s", scratch->msg);
                 /* Missing parents are made, as tar and Docker do. */
                 if (fd < 0)
-                        fd = util_path_mkdir_in_root(ap->root, parent, 0755, err);
+                        fd = make_parents(ap, parent, err);
                 if (fd < 0)
                         return fd;
         }
@@ -119,11 +158,11 @@ static int get_parent(struct applier *ap, const char *parent, struct berth_error
         return fd;
 }
 
-/* APPLY mode: remember path and its parents as made by this layer, so an
- * opaque whiteout in the same layer keeps them. */
+/* Remember path and its parents as made by this layer: whiteouts in the
+ * same layer never hide them (image-spec: they apply to lower layers only). */
 static void record_made(struct applier *ap, const char *path)
 {
-        if (ap->made == NULL || *path == '\0')
+        if (*path == '\0')
                 return;
         _cleanup_free_ char *p = xstrdup(path);
         for (;;) {
@@ -136,9 +175,9 @@ static void record_made(struct applier *ap, const char *path)
         }
 }
 
-/* A path under something this layer whited out: such a layer is
- * malformed (and in overlay form it would need a directory under a
- * whiteout device). */
+/* A path under something this layer whited out, and did not make again
+ * as a directory: refused, as there is no directory to put it in (in
+ * overlay form it would sit under a whiteout device). */
 static int check_not_whited_out(struct applier *ap, const char *path, struct berth_error **err)
 {
         if (ap->whiteouts == NULL)
@@ -146,7 +185,8 @@ static int check_not_whited_out(struct applier *ap, const char *path, struct ber
         _cleanup_free_ char *p = xstrdup(path);
         for (char *slash = strrchr(p, '/'); slash != NULL; slash = strrchr(p, '/')) {
                 *slash = '\0';
-                if (layer_set_contains(ap->whiteouts, p))
+                if (layer_set_contains(ap->whiteouts, p) &&
+                    (ap->revived == NULL || !layer_set_contains(ap->revived, p)))
                         return berth_err(err, EINVAL, "`%s` was whited out by this layer", p);
         }
         return 0;
@@ -351,6 +391,15 @@ static int make_dir(struct applier *ap, struct archive_entry *e, int pfd, const 
         r = set_xattrs(e, fd, pfd, name, err);
         if (r < 0)
                 return r;
+        if (ap->whiteouts != NULL && layer_set_contains(ap->whiteouts, path)) {
+                /* `.wh.d` then `d/`: the lower d is gone and a new one takes
+                 * its place; in overlay form that is an opaque directory. */
+                if (ap->revived == NULL)
+                        ap->revived = layer_set_new();
+                layer_set_add(ap->revived, path, NULL);
+                if (ap->overlay && fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+                        return berth_err(err, errno, "marking the directory opaque");
+        }
         /* Mode and times wait for the end: children change the mtime, and
          * a read-only directory would refuse them when we are not root. */
         if (ap->ndirs == ap->dirs_cap) {
@@ -481,7 +530,7 @@ static int clear_opaque(struct applier *ap, int dfd, const char *dir, struct ber
 static int apply_whiteout(struct applier *ap, struct archive_entry *e, int pfd, const char *parent,
                           const char *base, struct berth_error **err)
 {
-        bool overlay = ap->opts == NULL || ap->opts->whiteouts == IMAGE_WHITEOUT_OVERLAY;
+        bool overlay = ap->overlay;
         if (strcmp(base, WH_OPAQUE) == 0) {
                 if (!overlay)
                         return clear_opaque(ap, pfd, parent, err);
@@ -498,6 +547,10 @@ static int apply_whiteout(struct applier *ap, struct archive_entry *e, int pfd, 
         if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                 return berth_err(err, EINVAL, "invalid whiteout name");
         _cleanup_free_ char *path = *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
+        if (layer_set_contains(ap->made, path)) {
+                log_debug("layer: whiteout of %s, which this same layer made: ignored", path);
+                return 0;
+        }
         if (ap->whiteouts == NULL)
                 ap->whiteouts = layer_set_new();
         layer_set_add(ap->whiteouts, path, NULL);
@@ -535,6 +588,14 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
                 d->path = xstrdup("");
                 d->mode = archive_entry_perm(e) & 07777;
                 entry_times(e, d->times);
+                return 0;
+        }
+        /* AUFS' own metadata (.wh..wh.plnk, .wh..wh.aufs and what is
+         * under them) is no part of the image, as Docker treats it. */
+        const char *meta = strstr(path, WH_META);
+        if (meta != NULL && (meta == path || meta[-1] == '/') &&
+            strncmp(meta, WH_OPAQUE, sizeof(WH_OPAQUE) - 1) != 0) {
+                log_debug("layer: skipping AUFS metadata %s", path);
                 return 0;
         }
         int r = check_not_whited_out(ap, path, err);
@@ -582,10 +643,12 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
         return 0;
 }
 
-/* Directory modes and times, last: creating children changed the times. */
+/* Directory modes and times, last: creating children changed the times.
+ * In entry order, so a directory listed twice ends as its last entry says
+ * (a directory's times don't change its parent's). */
 static int fix_dirs(struct applier *ap, struct berth_error **err)
 {
-        for (size_t i = ap->ndirs; i-- > 0;) {
+        for (size_t i = 0; i < ap->ndirs; i++) {
                 struct dir_fixup *d = &ap->dirs[i];
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 _cleanup_close_ int fd =
@@ -618,6 +681,7 @@ static void applier_release(struct applier *ap)
         free(ap->dirs);
         layer_set_free(ap->made);
         layer_set_free(ap->whiteouts);
+        layer_set_free(ap->revived);
 }
 
 static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
@@ -643,7 +707,7 @@ static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
                         return archive_fail(ap, err, "reading the layer");
                 const char *name = archive_entry_pathname(e);
                 if (name == NULL)
-                        return berth_err(err, EINVAL, "layer entry without a name");
+                        return berth_err(err, EINVAL, "layer entry without a usable name");
                 if (r == ARCHIVE_WARN)
                         log_debug("layer: %s: %s", name, archive_error_string(ap->ar));
                 _cleanup_free_ char *path = NULL;
@@ -651,6 +715,9 @@ static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
                         return berth_err(err, EINVAL,
                                          "layer entry `%s`: path leaves the layer root", name);
                 r = apply_entry(ap, e, path, err);
+                /* A broken stream is not this entry's fault. */
+                if (r < 0 && ap->read_err != NULL)
+                        return r;
                 if (r < 0)
                         return berth_err_wrap(err, "layer entry `%s`", name);
                 ap->entries++;
@@ -677,8 +744,8 @@ int image_layer_apply(int in_fd, int dest_dirfd, const struct image_layer_apply_
             /* As tar: owners are kept when we can set them. */
             .same_owner = geteuid() == 0,
         };
-        if (opts != NULL && opts->whiteouts == IMAGE_WHITEOUT_APPLY)
-                ap.made = layer_set_new();
+        ap.overlay = opts == NULL || opts->whiteouts == IMAGE_WHITEOUT_OVERLAY;
+        ap.made = layer_set_new();
         /* libarchive converts PAX (UTF-8) names to the locale's charset: a
          * UTF-8 locale on this thread keeps them byte for byte. */
         locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -690,4 +757,11 @@ int image_layer_apply(int in_fd, int dest_dirfd, const struct image_layer_apply_
         }
         applier_release(&ap);
         return r;
+}
+
+int image_layer_sync(int dirfd, struct berth_error **err)
+{
+        if (syncfs(dirfd) < 0)
+                return berth_err(err, errno, "syncing the layer");
+        return 0;
 }
