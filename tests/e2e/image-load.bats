@@ -340,3 +340,27 @@ check_layers() {
 	run B save -o "$TEST_TMP/s2.tar" bazel/pkg/v1/mutate:whiteout_image
 	[ -z "$output" ]
 }
+
+@test "import: the regclient layers, whiteout and opaque dir converted for overlay" {
+	run B import "$IMAGES/layers/regclient-layer.tar" rc:base
+	[ "$status" -eq 0 ]
+	run B import "$IMAGES/layers/regclient-layer-wh.tar" rc:wh
+	[ "$status" -eq 0 ]
+	[ "$(ls "$ROOT/layers" | wc -l)" -eq 2 ]
+	check_layers
+	# the opaque marker became the overlay xattr, the whiteout a 0:0 device
+	tar -tf "$IMAGES/layers/regclient-layer-wh.tar" | grep -q '\.wh\.\.wh\.\.opq'
+	[ -n "$(find "$ROOT/layers" -type c)" ]
+	run python3 -c '
+import os, sys
+for d, dirs, files in os.walk(sys.argv[1]):
+    for n in dirs:
+        p = os.path.join(d, n)
+        try:
+            if os.getxattr(p, "trusted.overlay.opaque", follow_symlinks=False) == b"y":
+                print("opaque", os.path.relpath(p, sys.argv[1]).split("/", 2)[-1])
+        except OSError:
+            pass
+' "$ROOT/layers"
+	[[ "$output" == "opaque "* ]]
+}
