@@ -14,6 +14,8 @@ packages=(
 	tar gzip zstd xz-utils bzip2 jq python3 strace
 	golang-github-containers-common # a real seccomp profile for unit tests
 	python3-jsonschema # OCI schema checks in unit tests
+	# image interop tests and bench/load (works offline: podman load/save)
+	podman
 )
 
 missing=()
