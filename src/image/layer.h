@@ -17,7 +17,7 @@
 
 struct image_layer_stats {
         char diff_id[IMAGE_DIGEST_LEN]; /* digest of the uncompressed tar */
-        uint64_t size; /* uncompressed tar bytes */
+        uint64_t size;                  /* uncompressed tar bytes */
         uint64_t entries;
 };
 

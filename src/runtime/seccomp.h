@@ -3,19 +3,65 @@
 #define BERTH_RUNTIME_SECCOMP_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
 /* linux.seccomp of the OCI config, parsed and checked up front so that a
- * bad profile fails `create` before any namespace exists. */
-struct runtime_seccomp;
+ * bad profile fails `create` before any namespace exists.  Actions, ops and
+ * architectures are stored already translated to libseccomp's values, so
+ * loading cannot fail on anything the parser could have caught. */
 
+struct runtime_seccomp_arg {
+        unsigned int index; /* 0..5 */
+        uint64_t value, value_two;
+        int op; /* enum scmp_compare */
+};
+
+/* One entry of syscalls[]: the names that libseccomp knows (unknown ones
+ * are dropped at parse time, as runc does), one action, and the argument
+ * conditions that all must hold. */
+struct runtime_seccomp_syscall {
+        char **names; /* NULL-terminated, resolvable names only */
+        int *nrs;     /* native syscall numbers, parallel to names */
+        size_t n_nrs;
+        uint32_t action; /* SCMP_ACT_* value, errno/trace code included */
+        struct runtime_seccomp_arg *args;
+        size_t n_args;
+};
+
+struct runtime_seccomp {
+        uint32_t default_action; /* SCMP_ACT_* value */
+        uint32_t *archs;         /* SCMP_ARCH_* tokens */
+        size_t n_archs;
+        bool flag_tsync, flag_log, flag_spec_allow;
+        struct runtime_seccomp_syscall *syscalls;
+        size_t n_syscalls;
+};
+
+/* seccomp NULL or JSON null: *out = NULL and 0 (no filter).  Rejects with a
+ * one-line error: unknown actions, operators, architectures or flags, an
+ * argument index above 5, errnoRet on an action other than ERRNO/TRACE, and
+ * what berth does not implement (SCMP_ACT_NOTIFY, listenerPath). */
 int runtime_seccomp_parse(json_t *seccomp, struct runtime_seccomp **out, struct berth_error **err);
 void runtime_seccomp_free(struct runtime_seccomp *s);
+void runtime_seccomp_freep(struct runtime_seccomp **s);
+#define _cleanup_seccomp_ __attribute__((cleanup(runtime_seccomp_freep)))
 
 /* Compile and install the filter in the calling process (the container's
  * init, just before exec).  Uses libseccomp; honours flags
- * (SECCOMP_FILTER_FLAG_*), architectures, errnoRet, and argument matches. */
+ * (SECCOMP_FILTER_FLAG_*), architectures, errnoRet, and argument matches.
+ * It does NOT set no_new_privs (that follows process.noNewPrivileges and is
+ * the caller's job): without it the caller needs CAP_SYS_ADMIN.
+ * s NULL is a no-op. */
 int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err);
+
+/* The names accepted in profiles (NULL-terminated), for `features`. */
+extern const char *const runtime_seccomp_action_names[];
+extern const char *const runtime_seccomp_op_names[];
+extern const char *const runtime_seccomp_arch_names[];
+extern const char *const runtime_seccomp_flag_names[];
 
 #endif

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+
+#include "runtime/seccomp.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/log.h"
+
+/*
+ * The profile is parsed into plain values first and loaded later, in the
+ * container's init, where an error is expensive to report.  Everything a
+ * profile can get wrong is therefore caught here, at parse time.
+ */
+
+struct named {
+        const char *name;
+        uint32_t value;
+};
+
+/* SCMP_ACT_ERRNO and SCMP_ACT_TRACE take their code later; 0 here. */
+static const struct named actions[] = {
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+};
+
+static const struct named ops[] = {
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+};
+
+static const struct named archs[] = {
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+};
+
+enum { FLAG_TSYNC, FLAG_LOG, FLAG_SPEC_ALLOW };
+static const struct named flags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", FLAG_SPEC_ALLOW},
+};
+
+const char *const runtime_seccomp_action_names[] = {
+    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+    "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP",        NULL,
+};
+const char *const runtime_seccomp_op_names[] = {
+    "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
+    "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
+};
+const char *const runtime_seccomp_arch_names[] = {
+    "SCMP_ARCH_AARCH64",   "SCMP_ARCH_ARM",      "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_RISCV64",  "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
+    "SCMP_ARCH_X32",       "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",   NULL,
+};
+const char *const runtime_seccomp_flag_names[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    NULL,
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lookup(const struct named *table, size_t n, const char *name, uint32_t *out)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i].name, name) == 0) {
+                        *out = table[i].value;
+                        return 1;
+                }
+        return 0;
+}
+
+/* name + optional errnoRet -> a complete SCMP_ACT_* value. */
+static int parse_action(const char *name, bool has_ret, int64_t ret, const char *what,
+                        uint32_t *out, struct berth_error **err)
+{
+        uint32_t a;
+        if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
+                return berth_err(err, ENOTSUP, "%s: SCMP_ACT_NOTIFY is not supported by berth",
+                                 what);
+        if (!lookup(actions, N(actions), name, &a))
+                return berth_err(err, EINVAL, "%s: unknown seccomp action `%s`", what, name);
+        bool takes_ret = a == SCMP_ACT_ERRNO(0) || a == SCMP_ACT_TRACE(0);
+        if (has_ret && !takes_ret)
+                return berth_err(err, EINVAL,
+                                 "%s: errnoRet is only valid with SCMP_ACT_ERRNO or "
+                                 "SCMP_ACT_TRACE, not `%s`",
+                                 what, name);
+        if (has_ret && (ret < 0 || ret > 0xffff))
+                return berth_err(err, ERANGE, "%s: errnoRet %lld out of range", what,
+                                 (long long)ret);
+        if (takes_ret)
+                /* runc's default for both is EPERM. */
+                a |= (uint32_t)(has_ret ? ret : EPERM);
+        *out = a;
+        return 0;
+}
+
+static void syscall_clear(struct runtime_seccomp_syscall *sc)
+{
+        strv_free(sc->names);
+        free(sc->nrs);
+        free(sc->args);
+}
+
+void runtime_seccomp_free(struct runtime_seccomp *s)
+{
+        if (s == NULL)
+                return;
+        for (size_t i = 0; i < s->n_syscalls; i++)
+                syscall_clear(&s->syscalls[i]);
+        free(s->syscalls);
+        free(s->archs);
+        free(s);
+}
+
+void runtime_seccomp_freep(struct runtime_seccomp **s)
+{
+        runtime_seccomp_free(*s);
+}
+
+static int parse_arg(json_t *j, const char *what, struct runtime_seccomp_arg *out,
+                     struct berth_error **err)
+{
+        int64_t index, value, value_two = 0;
+        const char *op;
+        int r;
+        uint32_t opv;
+
+        if (!json_is_object(j))
+                return berth_err(err, EINVAL, "%s: expected an object", what);
+        r = util_json_int(j, "index", what, &index, err);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return berth_err(err, EINVAL, "%s: index is required", what);
+        if (index < 0 || index > 5)
+                return berth_err(err, EINVAL, "%s: index %lld out of range 0-5", what,
+                                 (long long)index);
+        r = util_json_int(j, "value", what, &value, err);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return berth_err(err, EINVAL, "%s: value is required", what);
+        if (util_json_int(j, "valueTwo", what, &value_two, err) < 0)
+                return berth_err_ret(*err);
+        r = util_json_string(j, "op", what, &op, err);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return berth_err(err, EINVAL, "%s: op is required", what);
+        if (!lookup(ops, N(ops), op, &opv))
+                return berth_err(err, EINVAL, "%s: unknown seccomp operator `%s`", what, op);
+
+        /* JSON (jansson) integers are signed 64-bit: a negative value is
+         * taken as its two's complement, so -1 matches 0xffffffffffffffff. */
+        out->index = (unsigned int)index;
+        out->value = (uint64_t)value;
+        out->value_two = (uint64_t)value_two;
+        out->op = (int)opv;
+        return 0;
+}
+
+static int parse_syscall(json_t *j, size_t i, struct runtime_seccomp_syscall *sc,
+                         struct berth_error **err)
+{
+        _cleanup_free_ char *what = xasprintf("linux.seccomp.syscalls[%zu]", i);
+        _cleanup_strv_ char **names = NULL;
+        const char *action;
+        int64_t ret = 0;
+        json_t *args = NULL;
+        int r, has_ret;
+
+        if (!json_is_object(j))
+                return berth_err(err, EINVAL, "%s: expected an object", what);
+        r = util_json_strv(j, "names", what, &names, err);
+        if (r < 0)
+                return r;
+        if (r == 0 || names[0] == NULL)
+                return berth_err(err, EINVAL, "%s: names must list at least one syscall", what);
+        r = util_json_string(j, "action", what, &action, err);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return berth_err(err, EINVAL, "%s: action is required", what);
+        has_ret = util_json_int(j, "errnoRet", what, &ret, err);
+        if (has_ret < 0)
+                return has_ret;
+        if (parse_action(action, has_ret, ret, what, &sc->action, err) < 0)
+                return berth_err_ret(*err);
+
+        if (util_json_array(j, "args", what, &args, err) < 0)
+                return berth_err_ret(*err);
+        if (args != NULL && json_array_size(args) > 0) {
+                sc->n_args = json_array_size(args);
+                sc->args = xcalloc(sc->n_args, sizeof(*sc->args));
+                for (size_t k = 0; k < sc->n_args; k++) {
+                        _cleanup_free_ char *w = xasprintf("%s.args[%zu]", what, k);
+                        if (parse_arg(json_array_get(args, k), w, &sc->args[k], err) < 0)
+                                return berth_err_ret(*err);
+                }
+        }
+
+        /* As runc: a name this libseccomp does not know is skipped, so one
+         * profile serves kernels and libraries of different ages. */
+        size_t n = strv_len(names);
+        sc->nrs = xcalloc(n, sizeof(*sc->nrs));
+        for (size_t k = 0; k < n; k++) {
+                int nr = seccomp_syscall_resolve_name(names[k]);
+                if (nr == __NR_SCMP_ERROR) {
+                        log_debug("seccomp: skipping unknown syscall `%s`", names[k]);
+                        continue;
+                }
+                sc->nrs[sc->n_nrs++] = nr;
+                strv_append(&sc->names, names[k]);
+        }
+        return 0;
+}
+
+int runtime_seccomp_parse(json_t *seccomp, struct runtime_seccomp **out, struct berth_error **err)
+{
+        _cleanup_seccomp_ struct runtime_seccomp *s = NULL;
+        _cleanup_strv_ char **arch_names = NULL, **flag_names = NULL;
+        const char *what = "linux.seccomp", *def, *listener = NULL;
+        json_t *syscalls = NULL;
+        int64_t ret = 0;
+        int r, has_ret;
+
+        *out = NULL;
+        if (seccomp == NULL || json_is_null(seccomp))
+                return 0;
+        if (!json_is_object(seccomp))
+                return berth_err(err, EINVAL, "%s: expected an object", what);
+
+        s = xcalloc(1, sizeof(*s));
+        r = util_json_string(seccomp, "defaultAction", what, &def, err);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return berth_err(err, EINVAL, "%s: defaultAction is required", what);
+        has_ret = util_json_int(seccomp, "defaultErrnoRet", what, &ret, err);
+        if (has_ret < 0)
+                return has_ret;
+        if (parse_action(def, has_ret, ret, "linux.seccomp.defaultAction", &s->default_action,
+                         err) < 0)
+                return berth_err_ret(*err);
+
+        if (util_json_string(seccomp, "listenerPath", what, &listener, err) < 0)
+                return berth_err_ret(*err);
+        if (listener != NULL && listener[0] != '\0')
+                return berth_err(err, ENOTSUP,
+                                 "%s: listenerPath (seccomp notify) is not supported by berth",
+                                 what);
+
+        if (util_json_strv(seccomp, "architectures", what, &arch_names, err) < 0)
+                return berth_err_ret(*err);
+        s->n_archs = strv_len(arch_names);
+        s->archs = xcalloc(s->n_archs + 1, sizeof(*s->archs));
+        for (size_t i = 0; i < s->n_archs; i++)
+                if (!lookup(archs, N(archs), arch_names[i], &s->archs[i]))
+                        return berth_err(err, EINVAL, "%s: unknown architecture `%s`", what,
+                                         arch_names[i]);
+
+        if (util_json_strv(seccomp, "flags", what, &flag_names, err) < 0)
+                return berth_err_ret(*err);
+        for (size_t i = 0; flag_names != NULL && flag_names[i] != NULL; i++) {
+                uint32_t f;
+                if (!lookup(flags, N(flags), flag_names[i], &f))
+                        return berth_err(err, EINVAL, "%s: unsupported seccomp flag `%s`", what,
+                                         flag_names[i]);
+                s->flag_tsync |= f == FLAG_TSYNC;
+                s->flag_log |= f == FLAG_LOG;
+                s->flag_spec_allow |= f == FLAG_SPEC_ALLOW;
+        }
+
+        if (util_json_array(seccomp, "syscalls", what, &syscalls, err) < 0)
+                return berth_err_ret(*err);
+        if (syscalls != NULL) {
+                size_t n = json_array_size(syscalls);
+                s->syscalls = xcalloc(n + 1, sizeof(*s->syscalls));
+                for (size_t i = 0; i < n; i++) {
+                        /* Counted before parsing so a half-parsed entry is freed. */
+                        s->n_syscalls++;
+                        if (parse_syscall(json_array_get(syscalls, i), i, &s->syscalls[i], err) < 0)
+                                return berth_err_ret(*err);
+                }
+        }
+        *out = steal_pointer(&s);
+        return 0;
+}
+
+static void release_ctx(scmp_filter_ctx *ctx)
+{
+        if (*ctx != NULL)
+                seccomp_release(*ctx);
+}
+
+static bool indexes_distinct(const struct runtime_seccomp_syscall *sc)
+{
+        for (size_t i = 0; i < sc->n_args; i++)
+                for (size_t k = i + 1; k < sc->n_args; k++)
+                        if (sc->args[i].index == sc->args[k].index)
+                                return false;
+        return true;
+}
+
+static struct scmp_arg_cmp to_cmp(const struct runtime_seccomp_arg *a)
+{
+        return (struct scmp_arg_cmp){
+            .arg = a->index,
+            .op = (enum scmp_compare)a->op,
+            .datum_a = a->value,
+            .datum_b = a->value_two,
+        };
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct runtime_seccomp_syscall *sc,
+                     struct berth_error **err)
+{
+        struct scmp_arg_cmp cmp[6];
+        bool together = indexes_distinct(sc);
+        int r;
+
+        for (size_t i = 0; i < sc->n_nrs; i++) {
+                if (sc->n_args == 0) {
+                        r = seccomp_rule_add_array(ctx, sc->action, sc->nrs[i], 0, NULL);
+                } else if (together) {
+                        /* Distinct indexes, at most 6 (checked at parse): one rule whose
+                         * conditions must all hold. */
+                        for (size_t k = 0; k < sc->n_args; k++)
+                                cmp[k] = to_cmp(&sc->args[k]);
+                        r = seccomp_rule_add_array(ctx, sc->action, sc->nrs[i],
+                                                   (unsigned int)sc->n_args, cmp);
+                } else {
+                        /* libseccomp refuses two conditions on one argument in a
+                         * rule; like runc, each condition becomes its own rule, so
+                         * they combine with OR. */
+                        r = 0;
+                        for (size_t k = 0; k < sc->n_args && r == 0; k++) {
+                                cmp[0] = to_cmp(&sc->args[k]);
+                                r = seccomp_rule_add_array(ctx, sc->action, sc->nrs[i], 1, cmp);
+                        }
+                }
+                if (r < 0)
+                        return berth_err(err, -r, "adding seccomp rule for `%s`", sc->names[i]);
+        }
+        return 0;
+}
+
+int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err)
+{
+        __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+        int r;
+
+        if (s == NULL)
+                return 0;
+        ctx = seccomp_init(s->default_action);
+        if (ctx == NULL)
+                return berth_err(err, EINVAL, "initializing seccomp filter");
+
+        /* no_new_privs follows process.noNewPrivileges, set by the caller;
+         * libseccomp must not turn it on behind the config's back. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r == 0 && s->flag_tsync)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        if (r == 0 && s->flag_log)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+        if (r == 0 && s->flag_spec_allow)
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+        if (r < 0)
+                return berth_err(err, -r, "setting seccomp filter flags");
+
+        for (size_t i = 0; i < s->n_archs; i++) {
+                r = seccomp_arch_add(ctx, s->archs[i]);
+                /* The native architecture is already in a new filter. */
+                if (r < 0 && r != -EEXIST)
+                        return berth_err(err, -r, "adding seccomp architecture %#x", s->archs[i]);
+        }
+
+        for (size_t i = 0; i < s->n_syscalls; i++) {
+                const struct runtime_seccomp_syscall *sc = &s->syscalls[i];
+                /* libseccomp rejects a rule that repeats the default action;
+                 * it would change nothing anyway. */
+                if (sc->action == s->default_action) {
+                        log_debug("seccomp: syscalls[%zu] repeats the default action, skipped", i);
+                        continue;
+                }
+                if (add_rules(ctx, sc, err) < 0)
+                        return berth_err_ret(*err);
+        }
+
+        r = seccomp_load(ctx);
+        if (r < 0)
+                return berth_err(err, -r, "loading seccomp filter");
+        return 0;
+}
