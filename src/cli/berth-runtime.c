@@ -47,6 +47,8 @@ int rt_usage(struct berth_error **err, const char *cmd, const char *fmt, ...)
 
 int rt_need_id(int argc, char **argv, const char *cmd, const char **id, struct berth_error **err)
 {
+        if (optind == 0)
+                optind = 1; /* the handler ran no getopt */
         if (optind != argc - 1)
                 return rt_usage(err, cmd, "expected exactly one container ID");
         *id = argv[optind];
