@@ -35,11 +35,72 @@ static void fd_path(char buf[FD_PATH_LEN], int fd)
         snprintf(buf, FD_PATH_LEN, "/proc/self/fd/%d", fd);
 }
 
+/* The first component of path (inside rootfd) that is a symlink whose
+ * target does not exist yet: *out is path with that component replaced by
+ * the link's target.  1 found, 0 none. */
+static int find_dangling(int rootfd, const char *path, char **out)
+{
+        size_t len = strlen(path);
+        for (size_t e = 0; e < len;) {
+                while (e < len && path[e] == '/')
+                        e++;
+                while (e < len && path[e] != '/')
+                        e++;
+                _cleanup_free_ char *prefix = xstrndup(path, e);
+                struct berth_error *scratch = NULL;
+                _cleanup_close_ int fd =
+                    util_path_open_in_root(rootfd, prefix, O_PATH | O_NOFOLLOW, 0, &scratch);
+                berth_error_free(steal_pointer(&scratch));
+                char target[4096];
+                ssize_t n = fd >= 0 ? readlinkat(fd, "", target, sizeof(target) - 1) : -1;
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                int probe = util_path_open_in_root(rootfd, prefix, O_PATH, 0, &scratch);
+                berth_error_free(steal_pointer(&scratch));
+                if (probe >= 0) {
+                        close(probe);
+                        continue;
+                }
+                _cleanup_free_ char *dir = xstrdup(prefix);
+                char *slash = strrchr(dir, '/');
+                if (slash)
+                        *slash = '\0';
+                *out = target[0] == '/' ? xasprintf("%s%s", target, path + e)
+                                        : xasprintf("%s/%s%s", dir, target, path + e);
+                return 1;
+        }
+        return 0;
+}
+
+/* mkdir -p inside rootfd that also creates the target of a dangling
+ * symlink on the way, the way a host mkdir -p would, but with every
+ * resolution (including the link's target) confined to the rootfs. */
+static int mkdir_in_root_follow(int rootfd, const char *path, struct berth_error **err)
+{
+        _cleanup_free_ char *cur = xstrdup(path);
+        for (int depth = 0; depth < 40; depth++) {
+                struct berth_error *scratch = NULL;
+                int fd = util_path_mkdir_in_root(rootfd, cur, 0755, &scratch);
+                berth_error_free(scratch);
+                if (fd >= 0)
+                        return fd;
+                if (fd != -ENOENT)
+                        return berth_err(err, -fd, "creating `%s` in the rootfs", path);
+                char *next = NULL;
+                if (find_dangling(rootfd, cur, &next) <= 0)
+                        return berth_err(err, ENOENT, "creating `%s` in the rootfs", path);
+                free(cur);
+                cur = next;
+        }
+        return berth_err(err, ELOOP, "creating `%s` in the rootfs", path);
+}
+
 /* Open (creating if needed) the destination of a mount inside rootfd. */
 static int open_target(int rootfd, const char *dest, bool dir, struct berth_error **err)
 {
         if (dir)
-                return util_path_mkdir_in_root(rootfd, dest, 0755, err);
+                return mkdir_in_root_follow(rootfd, dest, err);
         struct berth_error *scratch = NULL;
         int fd = util_path_open_in_root(rootfd, dest, O_PATH, 0, &scratch);
         if (fd >= 0)
@@ -48,7 +109,7 @@ static int open_target(int rootfd, const char *dest, bool dir, struct berth_erro
         if (errno != ENOENT)
                 return berth_err(err, errno, "opening `%s`", dest);
         _cleanup_free_ char *d1 = xstrdup(dest), *d2 = xstrdup(dest);
-        _cleanup_close_ int parent = util_path_mkdir_in_root(rootfd, dirname(d1), 0755, err);
+        _cleanup_close_ int parent = mkdir_in_root_follow(rootfd, dirname(d1), err);
         if (parent < 0)
                 return parent;
         /* O_NOFOLLOW|O_EXCL: a symlink planted here is not followed; it is
