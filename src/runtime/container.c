@@ -162,7 +162,7 @@ static int make_start_socket(struct create_ctx *x, struct berth_error **err)
         return 0;
 }
 
-static char *creating_state(struct create_ctx *x, pid_t pid)
+char *create_state_json(const struct create_ctx *x, pid_t pid)
 {
         struct runtime_state s = {
             .id = (char *)x->id,
@@ -182,7 +182,7 @@ static char *creating_state(struct create_ctx *x, pid_t pid)
 static int run_hooks(struct create_ctx *x, pid_t pid, struct berth_error **err)
 {
         free(x->state_json);
-        x->state_json = creating_state(x, pid);
+        x->state_json = create_state_json(x, pid);
         int r = runtime_hooks_run(x->c->hooks, RUNTIME_HOOK_PRESTART, x->state_json, err);
         if (r < 0)
                 return berth_err_wrap(err, "prestart hook");
@@ -334,7 +334,7 @@ int runtime_container_create(const char *root, const char *id,
                 r = berth_err(err, errno, "socketpair");
                 goto fail;
         }
-        x.state_json = creating_state(&x, 0);
+        x.state_json = create_state_json(&x, 0);
         if ((pid = clone_init(&x, err)) < 0) {
                 r = pid;
                 pid = 0;

@@ -22,6 +22,9 @@ struct create_ctx {
         char *exe;                    /* child: resolved args[0] */
 };
 
+/* The state document that hooks get on stdin while creating. */
+char *create_state_json(const struct create_ctx *x, pid_t pid);
+
 /* init.c: the child after clone(); never returns. */
 void init_main(struct create_ctx *x) __attribute__((noreturn));
 

@@ -95,6 +95,9 @@ static void exec_child(struct exec_ctx *x)
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (exec_child_setup(x, &exe, &err) == 0) {
                 char *const *env = x->opts->process->env;
+                /* The death signal survives execve: a detached exec must
+                 * outlive us. */
+                prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
                 execve(exe, x->opts->process->args, env ? env : (char *[]){NULL});
                 berth_err(&err, errno, "exec `%s`", exe);
         }

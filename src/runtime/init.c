@@ -120,6 +120,16 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
                         return r;
         }
         if (c->hooks) {
+                /* Hooks want our pid as the host sees it; the host's /proc is
+                 * still mounted here (before pivot_root), and its "self"
+                 * resolves in the host's pid namespace. */
+                char self[32];
+                ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+                if (n > 0) {
+                        self[n] = '\0';
+                        free(x->state_json);
+                        x->state_json = create_state_json(x, (pid_t)atoi(self));
+                }
                 if ((r = sync_send(sync, SYNC_HOOKS, -1, err)) < 0 ||
                     (r = sync_expect(sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
                         return r;
