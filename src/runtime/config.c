@@ -639,7 +639,9 @@ int runtime_config_parse(json_t *doc, const char *what, struct runtime_config **
                 return r;
         if (v && (r = parse_linux(v, what, c, err)) < 0)
                 return r;
-        if ((c->hostname || c->domainname) && !c->ns[RUNTIME_NS_UTS].enabled)
+        /* Only a Linux config promises namespaces (FreeBSD and z/OS ones
+         * set a hostname without them). */
+        if (v && (c->hostname || c->domainname) && !c->ns[RUNTIME_NS_UTS].enabled)
                 return bad(err, what, "hostname", "setting it needs a new uts namespace");
         *out = steal_pointer(&c);
         return 0;
