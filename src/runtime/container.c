@@ -252,7 +252,7 @@ static int write_pid_file(const char *path, pid_t pid, struct berth_error **err)
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return berth_err(err, errno, "pid file `%s`", path);
-        return util_file_write_atomic(dfd, name, text, strlen(text), 0644, err);
+        return state_write_volatile(dfd, name, text, err);
 }
 
 /* Clone the init.  A pid namespace joined by path is entered for children

@@ -82,6 +82,8 @@ struct runtime_state {
 int state_dir_open(const char *root, const char *id, struct berth_error **err);
 int state_load(const char *root, const char *id, struct runtime_state **out,
                struct berth_error **err);
+/* temp + rename without fsync, for files that describe live processes. */
+int state_write_volatile(int dfd, const char *name, const char *text, struct berth_error **err);
 int state_save(const char *root, const struct runtime_state *s, struct berth_error **err);
 void state_free(struct runtime_state *s);
 /* The live status: stopped when the pid is gone (or reused), paused when

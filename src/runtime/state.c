@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/internal.h"
 #include "util/cleanup.h"
@@ -105,6 +106,26 @@ int state_load(const char *root, const char *id, struct runtime_state **out,
         return 0;
 }
 
+int state_write_volatile(int dfd, const char *name, const char *text, struct berth_error **err)
+{
+        /* Runtime state describes live processes, which a crash or reboot
+         * ends anyway: what matters is that a concurrent reader sees the
+         * old or the new file, never half of one, which temp + rename
+         * gives.  No fsync: on a disk-backed --root it would cost more
+         * than the rest of `create`. */
+        _cleanup_free_ char *tmp = xasprintf(".%s.%d.tmp", name, (int)getpid());
+        _cleanup_close_ int fd =
+            openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return berth_err(err, errno, "writing `%s`", name);
+        if (util_write_all(fd, text, strlen(text)) < 0 || renameat(dfd, tmp, dfd, name) < 0) {
+                int e = errno;
+                unlinkat(dfd, tmp, 0);
+                return berth_err(err, e, "writing `%s`", name);
+        }
+        return 0;
+}
+
 int state_save(const char *root, const struct runtime_state *s, struct berth_error **err)
 {
         _cleanup_close_ int dfd = state_dir_open(root, s->id, err);
@@ -117,7 +138,8 @@ int state_save(const char *root, const struct runtime_state *s, struct berth_err
                 json_object_set(j, "annotations", s->annotations);
         if (s->cgroup)
                 json_object_set(j, "cgroup", s->cgroup);
-        return util_json_write_atomic(dfd, "state.json", j, err);
+        _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        return state_write_volatile(dfd, "state.json", text, err);
 }
 
 void state_free(struct runtime_state *s)
