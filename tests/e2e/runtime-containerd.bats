@@ -47,18 +47,22 @@ ctr_() {
 
 @test "containerd: ctr run --rm with berth-runtime, output and exit code" {
 	run timeout 60 ctr --address "$TEST_TMP/c.sock" run --rm --runc-binary "$BERTH_RUNTIME" \
+		--runc-root "$TEST_TMP/runc" --fifo-dir "$TEST_TMP/fifo" \
 		--rootfs "$ROOTFS" "$CID" sh -c 'echo "hello from pid $$"; exit 3'
 	[ "$status" -eq 3 ]
 	[ "$output" = "hello from pid 1" ]
+	# the shim drove berth-runtime with this root
+	[ -d "$TEST_TMP/runc" ]
 	assert_no_leftovers "$CID"
 }
 
 @test "containerd: a detached task with exec, ps, pause, resume, kill and delete" {
 	timeout 60 ctr --address "$TEST_TMP/c.sock" run -d --runc-binary "$BERTH_RUNTIME" \
+		--runc-root "$TEST_TMP/runc" --fifo-dir "$TEST_TMP/fifo" \
 		--rootfs "$ROOTFS" "$CID" sh -c 'sleep 1000'
 	run ctr_ task ls
 	[[ "$output" == *"$CID"*RUNNING* ]]
-	run timeout 30 ctr --address "$TEST_TMP/c.sock" task exec --exec-id e1 "$CID" sh -c 'cat /proc/1/cmdline; echo; exit 4'
+	run timeout 30 ctr --address "$TEST_TMP/c.sock" task exec --fifo-dir "$TEST_TMP/fifo" --exec-id e1 "$CID" sh -c 'cat /proc/1/cmdline; echo; exit 4'
 	[ "$status" -eq 4 ]
 	[[ "$output" == "sleep"*"1000"* ]]
 	run ctr_ task ps "$CID"
