@@ -147,6 +147,28 @@ static int make_state_dir(struct create_ctx *x, struct berth_error **err)
         return x->state_dfd < 0 ? x->state_dfd : 0;
 }
 
+static int make_cgroup(struct create_ctx *x, struct berth_error **err)
+{
+        struct berth_error *scratch = NULL;
+        int r = runtime_cgroup_create(x->c->cgroups_path, x->id, x->c->resources, &x->cg, &scratch);
+        if (r >= 0)
+                return 0;
+        /* Rootless, like runc: without delegated cgroups the container
+         * runs in ours, as long as it asked for no limits. */
+        if (geteuid() != 0 && x->c->resources == NULL &&
+            (r == -EACCES || r == -EPERM || r == -EROFS)) {
+                log_debug("running without a cgroup: %s", scratch->msg);
+                berth_error_free(scratch);
+                x->cg = NULL;
+                return 0;
+        }
+        if (err != NULL && *err == NULL)
+                *err = scratch;
+        else
+                berth_error_free(scratch);
+        return r;
+}
+
 static int make_start_socket(struct create_ctx *x, struct berth_error **err)
 {
         struct sockaddr_un sa;
@@ -327,8 +349,7 @@ int runtime_container_create(const char *root, const char *id,
         int r;
         if ((r = prepare(&x, err)) < 0 || (r = make_state_dir(&x, err)) < 0)
                 goto out;
-        if ((r = runtime_cgroup_create(x.c->cgroups_path, id, x.c->resources, &x.cg, err)) < 0 ||
-            (r = make_start_socket(&x, err)) < 0)
+        if ((r = make_cgroup(&x, err)) < 0 || (r = make_start_socket(&x, err)) < 0)
                 goto fail;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0) {
                 r = berth_err(err, errno, "socketpair");

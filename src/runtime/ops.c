@@ -49,7 +49,16 @@ int runtime_container_state(const char *root, const char *id, json_t **out,
         int r = load(root, id, &l, err);
         if (r < 0)
                 return r;
-        *out = state_json(l.s, state_status(l.s, l.cg));
+        const char *status = state_status(l.s, l.cg);
+        *out = state_json(l.s, status);
+        /* Not in the spec's state, but what a caller asks next when the
+         * container stopped: did the kernel OOM-kill it? */
+        if (strcmp(status, "stopped") == 0 && l.cg) {
+                struct berth_error *scratch = NULL;
+                if (runtime_cgroup_oom_killed(l.cg, &scratch) > 0)
+                        json_object_set_new(*out, "oomKilled", json_true());
+                berth_error_free(scratch);
+        }
         loaded_free(&l);
         return 0;
 }
@@ -65,7 +74,8 @@ int runtime_container_kill(const char *root, const char *id, int sig, bool all,
         if (all && l.cg) {
                 r = runtime_cgroup_kill_all(l.cg, sig, err);
         } else if (strcmp(status, "stopped") == 0) {
-                r = berth_err(err, ESRCH, "container `%s` is not running", id);
+                /* containerd's shim matches "container not running". */
+                r = berth_err(err, ESRCH, "container not running: `%s`", id);
         } else if (kill(l.s->pid, sig) < 0) {
                 r = berth_err(err, errno, "signalling container `%s`", id);
         }

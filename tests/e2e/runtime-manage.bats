@@ -29,6 +29,10 @@ wait_status() {
 	rt_run
 	[ "$status" -eq 137 ]
 	assert_no_leftovers "$CID"
+	# detached, `state` says so once it stopped
+	rt run -d --bundle "$BUNDLE" "$CID"
+	wait_status stopped
+	rt state "$CID" | jq -e '.status == "stopped" and .oomKilled == true'
 }
 
 @test "cgroup: pause, resume, ps and update" {

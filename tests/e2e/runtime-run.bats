@@ -176,3 +176,15 @@ teardown() { rt_teardown; }
 	[ "${lines[0]}" = 123 ]
 	[ "${lines[1]}" = "$(readlink /proc/$$/ns/net)" ]
 }
+
+@test "run: time namespace offsets and a cgroup namespace" {
+	cfg '.linux.namespaces += [{type: "time"}, {type: "cgroup"}]
+		| .linux.timeOffsets = {boottime: {secs: 864000, nanosecs: 0}}'
+	cfg_sh 'cut -d. -f1 /proc/uptime; grep -c ":/$" /proc/self/cgroup; wc -l </proc/self/cgroup'
+	rt_run
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -ge 864000 ]
+	[ "$(cut -d. -f1 /proc/uptime)" -lt 864000 ]
+	# every hierarchy's path is the namespace's root
+	[ "${lines[1]}" = "${lines[2]}" ]
+}

@@ -103,3 +103,21 @@ teardown() { rt_teardown; }
 	# and it is not dumpable, so the container cannot open it.
 	[ "$(awk '/^Uid/{print $2}' "/proc/$pid/status")" = 0 ]
 }
+
+@test "security: rootless, as an unprivileged user with \`spec --rootless\`" {
+	require_cmd setpriv
+	chmod 755 "$TEST_TMP"
+	chown -R 1000:1000 "$BUNDLE"
+	mkdir -p "$STATE" && chown 1000:1000 "$STATE"
+	rm "$BUNDLE/config.json"
+	local user=(setpriv --reuid 1000 --regid 1000 --clear-groups)
+	"${user[@]}" "$BERTH_RUNTIME" spec --rootless --bundle "$BUNDLE"
+	cfg '.process.terminal = false'
+	cfg_sh 'id -u; cat /proc/self/uid_map; echo "pid=$$"'
+	run "${user[@]}" "$BERTH_RUNTIME" --root "$STATE" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ *0\ +1000\ +1$ ]]
+	[ "${lines[2]}" = pid=1 ]
+	assert_no_leftovers "$CID"
+}
