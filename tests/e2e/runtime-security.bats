@@ -81,6 +81,13 @@ teardown() { rt_teardown; }
 	[ "${lines[3]}" = pid=1 ]
 	[ "${lines[4]}" = devnull ]
 	assert_no_leftovers "$CID"
+	# exec joins the user namespace too
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	run rt exec "$CID" sh -c 'cat /proc/self/uid_map; id -u; cat /proc/1/cmdline'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^\ *0\ +200000\ +65536$ ]]
+	[ "${lines[1]}" = 0 ]
 }
 
 @test "security: no host fd reaches the container, and /proc/self/exe is a sealed copy" {
@@ -100,8 +107,25 @@ teardown() { rt_teardown; }
 	pid=$(rt state "$CID" | jq -r .pid)
 	# The waiting init is the runtime itself: its exe is the sealed memfd.
 	[[ "$(readlink "/proc/$pid/exe")" == *"memfd:berth-runtime"* ]]
-	# and it is not dumpable, so the container cannot open it.
-	[ "$(awk '/^Uid/{print $2}' "/proc/$pid/status")" = 0 ]
+	# Even root on the host cannot write through it, and the binary on
+	# the host is untouched.
+	local sum
+	sum=$(sha256sum "$BERTH_RUNTIME")
+	run sh -c "echo overwritten >>/proc/$pid/exe"
+	[ "$status" -ne 0 ]
+	[ "$(sha256sum "$BERTH_RUNTIME")" = "$sum" ]
+}
+
+@test "security: a #!/proc/self/exe binary in the container cannot reach the host runtime" {
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/bin/evil"
+	chmod +x "$BUNDLE/rootfs/bin/evil"
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	local sum
+	sum=$(sha256sum "$BERTH_RUNTIME")
+	run rt exec "$CID" /bin/evil
+	[ "$status" -ne 0 ]
+	[ "$(sha256sum "$BERTH_RUNTIME")" = "$sum" ]
 }
 
 @test "security: rootless, as an unprivileged user with \`spec --rootless\`" {
