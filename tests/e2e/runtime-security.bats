@@ -145,3 +145,14 @@ teardown() { rt_teardown; }
 	[ "${lines[2]}" = pid=1 ]
 	assert_no_leftovers "$CID"
 }
+
+@test "security: the waiting init is not dumpable: the container cannot open its exe, fds or cwd" {
+	cfg_sh 'sleep 1000'
+	rt create --bundle "$BUNDLE" "$CID"
+	run rt exec "$CID" sh -c 'readlink /proc/1/exe || echo exe-denied; readlink /proc/1/fd/0 >/dev/null 2>&1 || echo fd-denied; ls /proc/1/cwd/ >/dev/null 2>&1 || echo cwd-denied'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *exe-denied* ]]
+	[[ "$output" == *fd-denied* ]]
+	[[ "$output" == *cwd-denied* ]]
+	[[ "$output" != *memfd* ]]
+}
