@@ -159,3 +159,31 @@ bad_create() {
 	cfg '.linux.sysctl = {"no.such.key": "1"}'
 	bad_create "sysctl"
 }
+
+# Faults injected with strace in the middle of create: the error comes back
+# (across the sync socket when it happens in the child) and nothing is left.
+inject_create() {
+	require_cmd strace
+	# Bounded: should the fault not fire, strace would wait on the init.
+	run timeout 20 strace -f -qq -o /dev/null -e "trace=${1%%:*}" -e "inject=$1" \
+		"$BERTH_RUNTIME" --root "$STATE" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$2"* ]]
+	assert_no_leftovers "$CID"
+}
+
+@test "faults: pivot_root failing in the child" {
+	cfg_sh 'sleep 1000'
+	inject_create "pivot_root:error=EPERM" "pivot_root: Operation not permitted"
+}
+
+@test "faults: clone failing in the parent" {
+	cfg_sh 'sleep 1000'
+	inject_create "clone:error=EAGAIN" "clone: Resource temporarily unavailable"
+}
+
+@test "faults: the third mount failing" {
+	cfg_sh 'sleep 1000'
+	inject_create "mount:error=ENOSPC:when=3" "No space left on device"
+}
