@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_CLI_RUNTIME_CLI_H
+#define BERTH_CLI_RUNTIME_CLI_H
+
+#include "util/error.h"
+
+/* berth-runtime's verbs: a table of name -> handler, like berth's.  A
+ * handler returns the exit status; on failure it fills *err (printed once
+ * by main, and logged to --log). */
+struct rt_global {
+        const char *root; /* --root */
+};
+
+typedef int (*rt_handler)(const struct rt_global *g, int argc, char **argv,
+                          struct berth_error **err);
+
+/* runtime-lifecycle.c */
+int rt_cmd_create(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_start(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_run(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_state(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_kill(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_delete(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+
+/* runtime-manage.c */
+int rt_cmd_exec(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_ps(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_list(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_pause(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_resume(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_update(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_spec(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+int rt_cmd_features(const struct rt_global *g, int argc, char **argv, struct berth_error **err);
+
+/* A usage error: fills *err and returns the failure status. */
+int rt_usage(struct berth_error **err, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The container ID: exactly one operand left after the options. */
+int rt_need_id(int argc, char **argv, const char *cmd, const char **id, struct berth_error **err);
+
+/* Forward the usual termination signals to pid while we wait for it. */
+void rt_forward_signals(pid_t pid);
+
+#endif

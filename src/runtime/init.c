@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/create.h"
+#include "runtime/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/*
+ * The container's init, from clone() to execve().  It runs as a copy of
+ * the runtime inside the new pid (and user) namespace; everything it does
+ * is on the container's behalf and every failure goes back to the parent as
+ * (stage, errno, text) over the sync socket, never to a terminal.
+ *
+ * Why this is safe against the container itself: until execve the init is
+ * not dumpable (PR_SET_DUMPABLE 0), so no process of the container can
+ * ptrace it or open /proc/1/exe, /proc/1/fd/N or /proc/1/cwd, which still
+ * lead to host objects; the binary it runs is a sealed memfd copy
+ * (runtime_binary_ensure_sealed); and every fd it holds is close-on-exec
+ * before the exec (process_close_fds), with the cwd checked to lie inside
+ * the new root.
+ */
+
+static int join_namespaces(const struct create_ctx *x, struct berth_error **err)
+{
+        for (int k = 0; k < RUNTIME_NS_KINDS; k++) {
+                if (x->ns_fds[k] < 0 || k == RUNTIME_NS_PID)
+                        continue;
+                if (setns(x->ns_fds[k], runtime_ns_flag(k)) < 0)
+                        return berth_err(err, errno, "joining %s namespace `%s`",
+                                         runtime_ns_proc_name(k), x->c->ns[k].path);
+        }
+        return 0;
+}
+
+static int write_time_offsets(const struct runtime_config *c, struct berth_error **err)
+{
+        _cleanup_free_ char *text =
+            xasprintf("monotonic %lld %lld\nboottime %lld %lld\n", (long long)c->monotonic_secs,
+                      (long long)c->monotonic_nsecs, (long long)c->boottime_secs,
+                      (long long)c->boottime_nsecs);
+        _cleanup_close_ int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || util_write_all(fd, text, strlen(text)) < 0)
+                return berth_err(err, errno, "writing time offsets");
+        return 0;
+}
+
+/* New namespaces that clone() did not make.  After the joins, so that they
+ * belong to the (possibly joined) user namespace; cgroup last, after the
+ * parent moved us into the container's cgroup, so that it becomes its root. */
+static int unshare_namespaces(const struct runtime_config *c, struct berth_error **err)
+{
+        int flags = 0;
+        static const int kinds[] = {RUNTIME_NS_NET, RUNTIME_NS_IPC, RUNTIME_NS_UTS,
+                                    RUNTIME_NS_MOUNT, RUNTIME_NS_CGROUP};
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+                if (c->ns[kinds[i]].enabled && c->ns[kinds[i]].path == NULL)
+                        flags |= runtime_ns_flag(kinds[i]);
+        if (flags && unshare(flags) < 0)
+                return berth_err(err, errno, "creating namespaces");
+        if (c->ns[RUNTIME_NS_TIME].enabled && c->ns[RUNTIME_NS_TIME].path == NULL) {
+                /* A new time namespace applies to us at execve. */
+                if (unshare(CLONE_NEWTIME) < 0)
+                        return berth_err(err, errno, "creating the time namespace");
+                if (c->has_time_offsets && write_time_offsets(c, err) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int setup_terminal(const struct create_ctx *x, int sync, struct berth_error **err)
+{
+        _cleanup_close_ int master = -1, slave = -1;
+        int r = runtime_terminal_open(&master, &slave, err);
+        if (r < 0)
+                return r;
+        /* The master goes to the parent, which hands it to the console
+         * socket: that path is on the host, out of our reach now. */
+        if ((r = sync_send(sync, SYNC_TERMINAL, master, err)) < 0)
+                return r;
+        if ((r = sync_expect(sync, SYNC_TERMINAL_DONE, NULL, err)) < 0)
+                return r;
+        return runtime_terminal_setup_child(slave, err);
+}
+
+static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_error **err)
+{
+        const struct runtime_config *c = x->c;
+        bool userns = c->ns[RUNTIME_NS_USER].enabled;
+        int r;
+        *stage = STAGE_NAMESPACES;
+        if ((r = sync_expect(sync, SYNC_GO, NULL, err)) < 0)
+                return r;
+        if (userns && x->ns_fds[RUNTIME_NS_USER] < 0) {
+                /* Become the container's root of the new user namespace; the
+                 * parent has written the maps by now. */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return berth_err(err, errno, "becoming root in the user namespace");
+        }
+        if ((r = join_namespaces(x, err)) < 0 || (r = unshare_namespaces(c, err)) < 0)
+                return r;
+        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+                return berth_err(err, errno, "setting the hostname");
+        if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+                return berth_err(err, errno, "setting the domainname");
+        *stage = STAGE_MOUNTS;
+        if (c->ns[RUNTIME_NS_MOUNT].enabled) {
+                if ((r = rootfs_prepare(c, x->plan, x->rootfs, x->cg, userns, err)) < 0)
+                        return r;
+        }
+        if (c->hooks) {
+                /* Hooks want our pid as the host sees it; the host's /proc is
+                 * still mounted here (before pivot_root), and its "self"
+                 * resolves in the host's pid namespace. */
+                char self[32];
+                ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+                if (n > 0) {
+                        self[n] = '\0';
+                        free(x->state_json);
+                        x->state_json = create_state_json(x, (pid_t)atoi(self));
+                }
+                if ((r = sync_send(sync, SYNC_HOOKS, -1, err)) < 0 ||
+                    (r = sync_expect(sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
+                        return r;
+                /* createContainer: in the container's namespaces, before
+                 * pivot_root, so the hook paths are still the host's. */
+                if ((r = runtime_hooks_run(c->hooks, RUNTIME_HOOK_CREATE_CONTAINER, x->state_json,
+                                           err)) < 0)
+                        return berth_err_wrap(err, "createContainer hook");
+        }
+        *stage = STAGE_PIVOT;
+        if (c->ns[RUNTIME_NS_MOUNT].enabled) {
+                if ((r = rootfs_pivot(x->rootfs, x->opts->no_pivot, err)) < 0 ||
+                    (r = rootfs_finish(c, err)) < 0)
+                        return r;
+        } else if (chroot(x->rootfs) < 0 || chdir("/") < 0) {
+                return berth_err(err, errno, "chroot to `%s`", x->rootfs);
+        }
+        *stage = STAGE_PROCESS;
+        if (c->process->terminal && (r = setup_terminal(x, sync, err)) < 0)
+                return r;
+        if ((r = process_chdir(c->process, err)) < 0)
+                return r;
+        if ((r = process_lookup_path(c->process, &x->exe, err)) < 0)
+                return r;
+        return 0;
+}
+
+/* Wait for `start`, then become the container's process. */
+static int init_wait_and_exec(struct create_ctx *x, int *conn, struct berth_error **err)
+{
+        const struct runtime_config *c = x->c;
+        int r;
+        do
+                *conn = accept4(x->start_listen, NULL, NULL, SOCK_CLOEXEC);
+        while (*conn < 0 && errno == EINTR);
+        if (*conn < 0)
+                return berth_err(err, errno, "waiting for start");
+        close(steal_fd(&x->start_listen));
+        if (c->hooks &&
+            (r = runtime_hooks_run(c->hooks, RUNTIME_HOOK_START_CONTAINER, x->state_json, err)) < 0)
+                return berth_err_wrap(err, "startContainer hook");
+        if ((r = process_close_fds(err)) < 0)
+                return r;
+        if ((r = process_apply(c->process, c->seccomp, err)) < 0)
+                return r;
+        execve(x->exe, c->process->args, c->process->env ? c->process->env : (char *[]){NULL});
+        return berth_err(err, errno, "exec `%s`", x->exe);
+}
+
+void init_main(struct create_ctx *x)
+{
+        struct berth_error *err = NULL;
+        int stage = 0;
+        int sync = x->sync[1];
+        close(x->sync[0]);
+        /* Die with the parent while it still owns us (until READY). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        umask(0);
+        if (init_setup(x, sync, &stage, &err) < 0) {
+                sync_send_error(sync, stage, err);
+                _exit(1);
+        }
+        /* From here the parent may exit (runc's `create` returns): we
+         * must survive it. */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        if (sync_send(sync, SYNC_READY, -1, &err) < 0)
+                _exit(1);
+        close(sync);
+        int conn = -1;
+        init_wait_and_exec(x, &conn, &err);
+        if (conn >= 0)
+                sync_send_error(conn, STAGE_EXEC, err);
+        _exit(127);
+}
