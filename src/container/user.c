@@ -26,17 +26,16 @@ static bool parse_id(const char *s, int64_t *out)
  * Read a database file of the rootfs.  It is opened inside the rootfs
  * (a symlinked /etc/passwd can't point at the host's) and must be a
  * regular file: a FIFO planted by the image would block us forever.
- * Returns 1 read, 0 absent.
+ * Returns 1 read, 0 absent or unopenable.
  */
 static int read_db(int rootfd, const char *path, char **out, struct berth_error **err)
 {
         _cleanup_error_ struct berth_error *e = NULL;
         _cleanup_close_ int fd = util_path_open_in_root(rootfd, path, O_RDONLY | O_NONBLOCK, 0, &e);
-        if (fd < 0) {
-                if (e->code == ENOENT || e->code == ENOTDIR)
-                        return 0;
-                return berth_err(err, e->code, "opening %s in the rootfs", path);
-        }
+        /* Docker treats a file it can't open as empty, whatever the
+         * reason: then names fail to resolve and numeric ids still work. */
+        if (fd < 0)
+                return 0;
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return berth_err(err, errno, "stat of %s in the rootfs", path);
