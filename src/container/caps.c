@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "container/caps.h"
+#include "container/spec.h"
 #include "util/xalloc.h"
 
 const char *const container_caps_all[] = {
@@ -86,14 +88,16 @@ static void add_unique(char ***caps, const char *c)
                 strv_append(caps, c);
 }
 
-char **container_caps_compute(char *const *cap_add, char *const *cap_drop, bool privileged)
+char **container_caps_compute(char *const *cap_add, char *const *cap_drop, bool privileged,
+                              char *const *available)
 {
         char **caps = xcalloc(1, sizeof(char *));
         const char *const *base = container_caps_default;
 
         if (privileged || in_list(cap_add, "ALL")) {
                 for (size_t i = 0; container_caps_all[i] != NULL; i++)
-                        if (privileged || !in_list(cap_drop, container_caps_all[i]))
+                        if ((privileged || !in_list(cap_drop, container_caps_all[i])) &&
+                            (available == NULL || in_list(available, container_caps_all[i])))
                                 add_unique(&caps, container_caps_all[i]);
                 return caps;
         }
@@ -103,5 +107,16 @@ char **container_caps_compute(char *const *cap_add, char *const *cap_drop, bool 
                                 add_unique(&caps, base[i]);
         for (size_t i = 0; cap_add != NULL && cap_add[i] != NULL; i++)
                 add_unique(&caps, cap_add[i]);
+        return caps;
+}
+
+char **container_caps_available(void)
+{
+        char **caps = xcalloc(1, sizeof(char *));
+        for (int i = 0; container_caps_all[i] != NULL; i++)
+                /* 1 in the bounding set, 0 not, -1 (EINVAL) unknown to
+                 * this kernel. */
+                if (prctl(PR_CAPBSET_READ, (unsigned long)i, 0, 0, 0) == 1)
+                        strv_append(&caps, container_caps_all[i]);
         return caps;
 }

@@ -298,7 +298,8 @@ int container_spec_generate(const struct container_spec_input *in, json_t **out,
 {
         const struct container_options *o = in->opts;
         _cleanup_json_ json_t *spec = json_object();
-        _cleanup_strv_ char **caps = container_caps_compute(o->cap_add, o->cap_drop, o->privileged);
+        _cleanup_strv_ char **caps =
+            container_caps_compute(o->cap_add, o->cap_drop, o->privileged, in->caps_available);
         json_t *proc = NULL, *mounts = NULL;
 
         json_object_set_new(spec, "ociVersion", json_string("1.1.0"));

@@ -72,6 +72,10 @@ struct container_spec_input {
         const char *cgroups_path;                    /* linux.cgroupsPath; NULL: none */
         bool cgroupns;    /* a private cgroup namespace (Docker's default on cgroup v2) */
         const char *arch; /* Go's arch name for the seccomp profile; NULL: this machine's */
+        /* What --privileged and --cap-add ALL give: container_caps_available()
+         * (the engine's own bounding set, which a container can't exceed);
+         * NULL: every capability berth knows. */
+        char *const *caps_available;
         /* The host ranges for --userns=auto, resolved by the caller from
          * /etc/subuid and /etc/subgid; ignored unless opts->userns is auto. */
         const struct container_idmap *auto_uidmap, *auto_gidmap;
@@ -131,6 +135,9 @@ int container_seccomp_from_profile(json_t *profile, char *const *caps, const cha
 /* Docker's default profile, as berth ships it (seccomp-default.json). */
 int container_seccomp_default(char *const *caps, const char *arch, json_t **out,
                               struct berth_error **err);
+/* The capabilities in the calling process's bounding set ("CAP_X"). */
+char **container_caps_available(void);
+
 /* Go's name for this machine's arch: "amd64", "arm64", ... */
 const char *container_arch_native(void);
 

@@ -702,6 +702,46 @@ static void test_seccomp_file(void **state)
                                       "seccomp profile, use either 'name' or 'names'");
 }
 
+static void test_caps_available(void **state)
+{
+        /* --privileged and --cap-add ALL give what the engine holds: a
+         * capability outside its bounding set would fail the start. */
+        _cleanup_strv_ char **avail = container_caps_available();
+        assert_true(strv_len(avail) > 0);
+        _cleanup_container_options_ struct container_options *o = container_options_new();
+        o->privileged = true;
+        struct container_spec_input in = {
+            .img = &busybox,
+            .opts = o,
+            .id = ID,
+            .rootfs_path = "/r",
+            .rootfd = rootfd,
+            .hostname = "h",
+            .caps_available = avail,
+        };
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *spec = NULL;
+        assert_int_equal(container_spec_generate(&in, &spec, &err), 0);
+        json_t *bnd = json_object_get(
+            json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding");
+        assert_int_equal(json_array_size(bnd), strv_len(avail));
+
+        char *const few[] = {"CAP_CHOWN", "CAP_KILL", NULL};
+        char *const add_all[] = {"ALL", NULL};
+        char *const drop[] = {"CAP_KILL", NULL};
+        o->privileged = false;
+        o->cap_add = strv_dup(add_all);
+        o->cap_drop = strv_dup(drop);
+        in.caps_available = few;
+        json_decref(spec);
+        spec = NULL;
+        assert_int_equal(container_spec_generate(&in, &spec, &err), 0);
+        bnd = json_object_get(json_object_get(json_object_get(spec, "process"), "capabilities"),
+                              "bounding");
+        assert_int_equal(json_array_size(bnd), 1);
+        assert_string_equal(json_string_value(json_array_get(bnd, 0)), "CAP_CHOWN");
+}
+
 static void test_volumes_plan(void **state)
 {
         const char *args[] = {"v", "/tmp:/var/cache/nginx/", "v", "logs:/other", NULL};
@@ -741,6 +781,7 @@ int main(void)
             cmocka_unit_test(test_seccomp_default),
             cmocka_unit_test(test_seccomp_caps_arch),
             cmocka_unit_test(test_seccomp_file),
+            cmocka_unit_test(test_caps_available),
             cmocka_unit_test(test_volumes_plan),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
