@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/image.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -17,6 +18,15 @@ static int cmd_version(const struct cli_global *g, int argc, char **argv, struct
 
 static const struct cli_command commands[] = {
     {"version", cmd_version, "Show the berth version"},
+    {"image", cli_cmd_image, "Manage images"},
+    {"images", cli_cmd_images, "List images"},
+    {"load", cli_cmd_load, "Load images from a docker-archive or OCI layout"},
+    {"save", cli_cmd_save, "Save images to an archive"},
+    {"import", cli_cmd_import, "Import a root filesystem tarball as an image"},
+    {"history", cli_cmd_history, "Show the history of an image"},
+    {"tag", cli_cmd_tag, "Give an image another name"},
+    {"rmi", cli_cmd_rmi, "Remove images"},
+    {"system", cli_cmd_system, "Disk usage (df)"},
 };
 
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)

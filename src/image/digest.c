@@ -72,7 +72,7 @@ int image_digest_validate(const char *digest, struct berth_error **err)
                 return berth_err(err, ENOTSUP, "unsupported digest algorithm in `%s`", digest);
         const char *hexpart = colon + 1;
         if (strlen(hexpart) != 64 || strspn(hexpart, "0123456789abcdef") != 64)
-                return berth_err(err, EINVAL, "invalid digest `%s`: expected 64 lowercase hex digits",
-                                 digest);
+                return berth_err(err, EINVAL,
+                                 "invalid digest `%s`: expected 64 lowercase hex digits", digest);
         return 0;
 }

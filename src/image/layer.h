@@ -17,7 +17,7 @@
 
 struct image_layer_stats {
         char diff_id[IMAGE_DIGEST_LEN]; /* digest of the uncompressed tar */
-        uint64_t size; /* uncompressed tar bytes */
+        uint64_t size;                  /* uncompressed tar bytes */
         uint64_t entries;
 };
 
@@ -36,6 +36,9 @@ struct image_layer_apply_opts {
         /* Called after each chunk of compressed input; may be NULL. */
         void (*progress)(uint64_t bytes_read, void *data);
         void *progress_data;
+        /* Refuse character and block devices (overlay whiteouts are still
+         * made): for callers that must not create device nodes. */
+        bool refuse_devices;
 };
 
 /* Read a layer (plain tar, gzip or zstd, detected from the first bytes)

@@ -19,19 +19,19 @@
  * (or 0 where the spec says 0 means unset); unset strings are NULL. */
 struct runtime_device_rule {
         bool allow;
-        char type; /* 'a', 'c' or 'b' */
+        char type;            /* 'a', 'c' or 'b' */
         int64_t major, minor; /* -1 = wildcard */
-        char *access; /* "rwm" subset */
+        char *access;         /* "rwm" subset */
 };
 
 struct runtime_resources {
         int64_t memory_limit, memory_reservation, memory_swap; /* bytes, -1 unset */
-        int64_t memory_swappiness; /* -1 unset */
+        int64_t memory_swappiness;                             /* -1 unset */
         bool disable_oom_killer;
-        int64_t cpu_shares, cpu_quota, cpu_period; /* -1 unset */
+        int64_t cpu_shares, cpu_quota, cpu_period;         /* -1 unset */
         int64_t cpu_realtime_runtime, cpu_realtime_period; /* -1 unset */
         char *cpu_cpus, *cpu_mems;
-        int64_t pids_limit; /* -1 unset; 0 also unset as in runc */
+        int64_t pids_limit;   /* -1 unset; 0 also unset as in runc */
         int64_t blkio_weight; /* -1 unset */
         struct runtime_device_rule *devices;
         size_t n_devices;

@@ -20,7 +20,7 @@ enum runtime_hook_kind {
 struct runtime_hook {
         char *path;
         char **args; /* NULL-terminated, may be NULL */
-        char **env; /* NULL-terminated, may be NULL */
+        char **env;  /* NULL-terminated, may be NULL */
         int timeout; /* seconds, 0 = none */
 };
 

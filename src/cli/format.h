@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BERTH_CLI_FORMAT_H
+#define BERTH_CLI_FORMAT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Output helpers shared by the commands, matching Docker's formatting. */
+
+/* "4.26MB", "10.2kB", "0B" (decimal units, 3 significant digits). */
+char *cli_human_size(int64_t bytes);
+/* "2 years ago", "About an hour ago" (Docker's units.HumanDuration). */
+char *cli_human_ago(time_t t);
+/* "2024-09-26 21:31:42 +0000 UTC" */
+char *cli_time_string(time_t t);
+
+/* s cut to at most max display columns, ending in "…" when cut. */
+char *cli_truncate(const char *s, size_t max);
+/* Display columns of a UTF-8 string. */
+size_t cli_width(const char *s);
+
+/* A table like Docker's tabwriter (min width 10, padding 3). */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols);
+/* Adds one row; takes ncols strings (copied). */
+void cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(struct cli_table *t, FILE *out);
+void cli_table_free(struct cli_table *t);
+
+/* Expand a Go-template-like string against obj: {{.A.B}}, {{json .A}},
+ * and the escapes \t and \n.  Strings print raw, other values as JSON. */
+char *cli_template_expand(const char *tmpl, json_t *obj);
+
+/* Progress lines go to stdout only when it is a terminal. */
+bool cli_progress_enabled(void);
+void cli_progress_line(const char *what, const char *digest, int64_t size, void *data);
+
+#endif
