@@ -12,7 +12,7 @@
 static const char default_path[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-int container_spec_args(const struct container_image_config *img, const struct container_options *o,
+int container_spec_args(const struct image_config *img, const struct container_options *o,
                         char ***out, struct berth_error **err)
 {
         char *const *entrypoint, *const *cmd;
@@ -76,7 +76,7 @@ char **container_env_merge(char *const *defaults, char *const *overrides)
         return env;
 }
 
-char **container_spec_env(const struct container_image_config *img, char *const *user_env,
+char **container_spec_env(const struct image_config *img, char *const *user_env,
                           const char *hostname, bool tty)
 {
         _cleanup_strv_ char **base = xcalloc(1, sizeof(char *));
@@ -107,8 +107,8 @@ char *container_hostname(const struct container_options *o, const char *id,
         return xstrndup(id, 12);
 }
 
-int container_stop_signal(const struct container_image_config *img,
-                          const struct container_options *o, struct berth_error **err)
+int container_stop_signal(const struct image_config *img, const struct container_options *o,
+                          struct berth_error **err)
 {
         int sig = SIGTERM;
         if (o->stop_signal > 0)

@@ -41,8 +41,8 @@ static char *clean_path(const char *p)
         return c;
 }
 
-void container_volumes_plan(const struct container_image_config *img,
-                            const struct container_options *o, struct container_volume_list *out)
+void container_volumes_plan(const struct image_config *img, const struct container_options *o,
+                            struct container_volume_list *out)
 {
         struct container_volume_list l = {0};
         for (size_t i = 0; i < o->n_mounts; i++) {

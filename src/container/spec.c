@@ -221,7 +221,7 @@ static int process(const struct container_spec_input *in, char *const *caps, jso
                    struct berth_error **err)
 {
         const struct container_options *o = in->opts;
-        const struct container_image_config *img = in->img;
+        const struct image_config *img = in->img;
         _cleanup_json_ json_t *p = json_object();
         _cleanup_strv_ char **args = NULL, **env = NULL;
         struct container_user user = {0};

@@ -8,29 +8,13 @@
 #include <stdint.h>
 
 #include "container/options.h"
+#include "image/config.h"
 #include "util/error.h"
 
 /*
  * Image config + run options -> the OCI runtime config.json that
  * berth-runtime consumes, merged exactly as Docker's daemon merges them.
  */
-
-/*
- * The fields of an image's config that a container's spec needs.  A
- * borrowed view: every pointer belongs to whoever filled it in (the image
- * store's typed config), so switching to the image store's struct is one
- * small adapter that points these at its fields.  NULL strv == empty.
- */
-struct container_image_config {
-        const char *user;
-        char *const *env;
-        char *const *entrypoint;
-        char *const *cmd;
-        const char *working_dir;
-        char *const *volumes; /* the VOLUME paths */
-        const char *stop_signal;
-        char *const *labels; /* "K=V" */
-};
 
 /* A volume the container mounts: from -v NAME:/dst, --mount type=volume,
  * -v /dst (anonymous) or the image's VOLUME.  The caller creates or finds
@@ -51,12 +35,12 @@ struct container_volume_list {
 
 /* The volumes to provide: each volume mount of the options, then each
  * image VOLUME that no mount of the options covers (Docker's rule). */
-void container_volumes_plan(const struct container_image_config *img,
-                            const struct container_options *o, struct container_volume_list *out);
+void container_volumes_plan(const struct image_config *img, const struct container_options *o,
+                            struct container_volume_list *out);
 void container_volume_list_clear(struct container_volume_list *l);
 
 struct container_spec_input {
-        const struct container_image_config *img; /* NULL: an empty config */
+        const struct image_config *img; /* the image store's; NULL: an empty config */
         const struct container_options *opts;
         char *const *env;        /* container_options_env(opts): -e and --env-file */
         const char *id;          /* the full container ID */
@@ -91,20 +75,20 @@ char *container_hostname(const struct container_options *o, const char *id,
                          const char *other_hostname);
 
 /* process.args: Docker's entrypoint/cmd rules. */
-int container_spec_args(const struct container_image_config *img, const struct container_options *o,
+int container_spec_args(const struct image_config *img, const struct container_options *o,
                         char ***out, struct berth_error **err);
 
 /* process.env: PATH, HOSTNAME, TERM=xterm with -t, then the image's env
  * and -e/--env-file replacing or appending (a bare "K" unsets K). */
-char **container_spec_env(const struct container_image_config *img, char *const *user_env,
+char **container_spec_env(const struct image_config *img, char *const *user_env,
                           const char *hostname, bool tty);
 
 /* Docker's ReplaceOrAppendEnvValues. */
 char **container_env_merge(char *const *defaults, char *const *overrides);
 
 /* The stop signal: --stop-signal, else the image's, else SIGTERM. */
-int container_stop_signal(const struct container_image_config *img,
-                          const struct container_options *o, struct berth_error **err);
+int container_stop_signal(const struct image_config *img, const struct container_options *o,
+                          struct berth_error **err);
 
 /* User resolution as Docker does it (moby/sys/user GetExecUser). */
 struct container_user {

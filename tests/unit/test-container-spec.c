@@ -93,7 +93,7 @@ static struct container_options *opts_from(const char *const *args)
 }
 
 struct fixture {
-        const struct container_image_config *img;
+        const struct image_config *img;
         const char *const *args;
         const char *netns_path;
         bool cgroupns;
@@ -170,20 +170,20 @@ static void check_golden(const char *name, const struct fixture *f)
         }
 }
 
-static char *const busybox_cmd[] = {"sh", NULL};
-static char *const busybox_env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-static const struct container_image_config busybox = {
+static char *busybox_cmd[] = {"sh", NULL};
+static char *busybox_env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                              NULL};
+static const struct image_config busybox = {
     .env = busybox_env,
     .cmd = busybox_cmd,
 };
 
-static char *const nginx_ep[] = {"/docker-entrypoint.sh", NULL};
-static char *const nginx_cmd[] = {"nginx", "-g", "daemon off;", NULL};
-static char *const nginx_env[] = {"PATH=/usr/local/nginx/bin:/usr/bin:/bin", "NGINX_VERSION=1.25.3",
-                                  "MODE=prod", "HOME=/var/www", NULL};
-static char *const nginx_vols[] = {"/var/cache/nginx", "/var/log/nginx/", NULL};
-static const struct container_image_config nginx = {
+static char *nginx_ep[] = {"/docker-entrypoint.sh", NULL};
+static char *nginx_cmd[] = {"nginx", "-g", "daemon off;", NULL};
+static char *nginx_env[] = {"PATH=/usr/local/nginx/bin:/usr/bin:/bin", "NGINX_VERSION=1.25.3",
+                            "MODE=prod", "HOME=/var/www", NULL};
+static char *nginx_vols[] = {"/var/cache/nginx", "/var/log/nginx/", NULL};
+static const struct image_config nginx = {
     .user = "www",
     .env = nginx_env,
     .entrypoint = nginx_ep,
@@ -441,8 +441,8 @@ static void test_env_merge(void **state)
         strv_is(e, (const char *const[]){
                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                        "HOSTNAME=custom", "TERM=xterm", "X=1", NULL});
-        char *const img_env[] = {"PATH=/opt/bin", "TERM=vt100", NULL};
-        struct container_image_config img = {.env = img_env};
+        char *img_env[] = {"PATH=/opt/bin", "TERM=vt100", NULL};
+        struct image_config img = {.env = img_env};
         _cleanup_strv_ char **e2 = container_spec_env(&img, NULL, "abc", true);
         strv_is(e2, (const char *const[]){"PATH=/opt/bin", "HOSTNAME=abc", "TERM=vt100", NULL});
 }
@@ -480,7 +480,7 @@ static void test_hostname_and_signal(void **state)
         o->stop_signal = SIGUSR2;
         assert_int_equal(container_stop_signal(&nginx, o, &err), SIGUSR2);
         o->stop_signal = 0;
-        struct container_image_config bad = {.stop_signal = "SIGNOPE"};
+        struct image_config bad = {.stop_signal = "SIGNOPE"};
         assert_true(container_stop_signal(&bad, o, &err) < 0);
         assert_string_equal(err->msg, "image StopSignal: Invalid signal: SIGNOPE");
 }
@@ -742,6 +742,34 @@ static void test_caps_available(void **state)
         assert_string_equal(json_string_value(json_array_get(bnd, 0)), "CAP_CHOWN");
 }
 
+static void test_real_image_config(void **state)
+{
+        /* The image store's parse of the real busybox config blob. */
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(
+            util_file_read(AT_FDCWD,
+                           FIXTURES_DIR
+                           "/images/oci-layouts/busybox-1.38.0-musl-amd64/blobs/sha256/"
+                           "654fc8fd836e35f4a64586bddf8f59b9029b48cf80f520834c6c98ca8ab5def9",
+                           &buf, &len, &err),
+            0);
+        struct image_config *cfg = NULL;
+        assert_int_equal(image_config_parse(buf, len, &cfg, &err), 0);
+        const char *args[] = {"t", NULL};
+        _cleanup_json_ json_t *spec = NULL;
+        assert_int_equal(generate(&(struct fixture){.img = cfg, .args = args}, &spec, &err), 0);
+        json_t *proc = json_object_get(spec, "process");
+        _cleanup_free_ char *a = json_dumps(json_object_get(proc, "args"), JSON_COMPACT);
+        assert_string_equal(a, "[\"sh\"]");
+        _cleanup_free_ char *e = json_dumps(json_object_get(proc, "env"), JSON_COMPACT);
+        assert_string_equal(e, "[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+                               "/bin\",\"HOSTNAME=4f3c2b1a09e8\",\"TERM=xterm\",\"HOME=/root\"]");
+        assert_string_equal(json_string_value(json_object_get(proc, "cwd")), "/");
+        image_config_free(cfg);
+}
+
 static void test_volumes_plan(void **state)
 {
         const char *args[] = {"v", "/tmp:/var/cache/nginx/", "v", "logs:/other", NULL};
@@ -782,6 +810,7 @@ int main(void)
             cmocka_unit_test(test_seccomp_caps_arch),
             cmocka_unit_test(test_seccomp_file),
             cmocka_unit_test(test_caps_available),
+            cmocka_unit_test(test_real_image_config),
             cmocka_unit_test(test_volumes_plan),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
