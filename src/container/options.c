@@ -439,7 +439,7 @@ int container_options_validate(const struct container_options *o, struct berth_e
                                  o->hostname);
         if (o->hostname != NULL && o->network == CONTAINER_NETWORK_CONTAINER)
                 return berth_err(err, 0, "conflicting options: hostname and the network mode");
-        if (o->workdir != NULL && o->workdir[0] != '/')
+        if (o->workdir != NULL && o->workdir[0] != '\0' && o->workdir[0] != '/')
                 return berth_err(err, 0,
                                  "the working directory '%s' is invalid, it needs to be an "
                                  "absolute path",

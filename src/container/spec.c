@@ -227,7 +227,10 @@ static int process(const struct container_spec_input *in, char *const *caps, jso
         struct container_user user = {0};
 
         json_object_set_new(p, "terminal", json_boolean(o->tty));
-        const char *uspec = o->user != NULL ? o->user : img && img->user ? img->user : "";
+        /* An empty -u or -w means "not given", as in Docker's merge. */
+        const char *uspec = o->user != NULL && o->user[0] ? o->user
+                            : img && img->user            ? img->user
+                                                          : "";
         if (container_user_resolve(in->rootfd, uspec, &user, err) < 0)
                 return berth_err_ret(*err);
         json_t *u = json_object();
@@ -269,7 +272,7 @@ static int process(const struct container_spec_input *in, char *const *caps, jso
         container_user_clear(&user);
         json_object_set_new(p, "env", util_json_from_strv(env));
 
-        const char *cwd = o->workdir                                       ? o->workdir
+        const char *cwd = o->workdir && o->workdir[0]                      ? o->workdir
                           : img && img->working_dir && img->working_dir[0] ? img->working_dir
                                                                            : "/";
         json_object_set_new(p, "cwd", json_string(cwd));

@@ -103,6 +103,18 @@ int container_user_resolve(int rootfd, const char *spec, struct container_user *
                            struct berth_error **err);
 void container_user_clear(struct container_user *u);
 
+/* --userns=auto: the caller's range in /etc/subuid (or subgid) content,
+ * by user name or uid, as a map of container ids from 0 (at most 65536).
+ * 1 found, 0 none. */
+int container_subid_lookup(const char *content, const char *user, uint32_t uid,
+                           struct container_idmap *out);
+
+/* mkdir -p of process.cwd inside the rootfs, as Docker does at start. */
+int container_workdir_ensure(int rootfd, const char *cwd, struct berth_error **err);
+
+/* Config.Labels: the image's, with -l/--label replacing or adding. */
+char **container_labels(const struct image_config *img, const struct container_options *o);
+
 /* The content of the generated files. */
 char *container_hostname_content(const char *hostname);
 /* localhost lines, then "<ip>\t<hostname> [<name>]"; ip NULL gives

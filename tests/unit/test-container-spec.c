@@ -770,6 +770,89 @@ static void test_real_image_config(void **state)
         image_config_free(cfg);
 }
 
+static void test_subid_workdir_labels(void **state)
+{
+        const char *subuid = "# comment\n"
+                             "alice:100000:65536\n"
+                             "bad:line\n"
+                             "1001:300000:1000\n"
+                             "root:500000:200000\n";
+        struct container_idmap m;
+        assert_int_equal(container_subid_lookup(subuid, "alice", 1000, &m), 1);
+        assert_int_equal(m.container_id, 0);
+        assert_int_equal(m.host_id, 100000);
+        assert_int_equal(m.size, 65536);
+        assert_int_equal(container_subid_lookup(subuid, "bob", 1001, &m), 1);
+        assert_int_equal(m.host_id, 300000);
+        assert_int_equal(m.size, 1000);
+        assert_int_equal(container_subid_lookup(subuid, "root", 0, &m), 1);
+        assert_int_equal(m.size, 65536);
+        assert_int_equal(container_subid_lookup(subuid, "carol", 1002, &m), 0);
+        assert_int_equal(container_subid_lookup(NULL, "carol", 1002, &m), 0);
+
+        /* --userns=auto takes the caller's ranges. */
+        const char *args[] = {"userns", "auto", NULL};
+        _cleanup_container_options_ struct container_options *o = opts_from(args);
+        struct container_idmap u = {0, 100000, 65536}, g = {0, 200000, 65536};
+        struct container_spec_input in = {
+            .img = &busybox,
+            .opts = o,
+            .id = ID,
+            .rootfs_path = "/r",
+            .rootfd = rootfd,
+            .hostname = "h",
+            .auto_uidmap = &u,
+            .n_auto_uidmap = 1,
+            .auto_gidmap = &g,
+            .n_auto_gidmap = 1,
+        };
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *spec = NULL;
+        assert_int_equal(container_spec_generate(&in, &spec, &err), 0);
+        json_t *gm =
+            json_array_get(json_object_get(json_object_get(spec, "linux"), "gidMappings"), 0);
+        assert_int_equal(json_integer_value(json_object_get(gm, "hostID")), 200000);
+        in.n_auto_gidmap = 0;
+        json_t *none = NULL;
+        assert_true(container_spec_generate(&in, &none, &err) < 0);
+        assert_string_equal(err->msg,
+                            "generating the spec: --userns=auto: no subordinate id range given");
+        berth_error_free(err);
+        err = NULL;
+
+        /* The working directory is made inside the rootfs, even through a
+         * symlink that points at the host's root. */
+        assert_int_equal(mkdirat(rootfd, "tmp", 01777), 0);
+        assert_int_equal(symlinkat("/../../../../../tmp", rootfd, "escape"), 0);
+        assert_int_equal(container_workdir_ensure(rootfd, "/escape/berth-wd/sub", &err), 0);
+        struct stat st;
+        assert_int_equal(fstatat(rootfd, "tmp/berth-wd/sub", &st, 0), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_false(util_path_exists("/tmp/berth-wd"));
+        assert_int_equal(unlinkat(rootfd, "escape", 0), 0);
+
+        /* Labels: the image's, -l replacing or adding. */
+        struct image_label labels[] = {{"maintainer", "x"}, {"version", "1"}};
+        struct image_config img = {.labels = labels, .n_labels = 2};
+        const char *largs[] = {"label", "version=2", "label", "extra", NULL};
+        _cleanup_container_options_ struct container_options *lo = opts_from(largs);
+        _cleanup_strv_ char **l = container_labels(&img, lo);
+        strv_is(l, (const char *const[]){"maintainer=x", "version=2", "extra=", NULL});
+}
+
+static void test_empty_user_workdir(void **state)
+{
+        /* -u "" and -w "" mean "not given": the image's apply. */
+        const char *args[] = {"user", "", "w", "", NULL};
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *spec = NULL;
+        assert_int_equal(generate(&(struct fixture){.img = &nginx, .args = args}, &spec, &err), 0);
+        json_t *proc = json_object_get(spec, "process");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(proc, "user"), "uid")),
+                         33);
+        assert_string_equal(json_string_value(json_object_get(proc, "cwd")), "/srv");
+}
+
 static void test_volumes_plan(void **state)
 {
         const char *args[] = {"v", "/tmp:/var/cache/nginx/", "v", "logs:/other", NULL};
@@ -811,6 +894,8 @@ int main(void)
             cmocka_unit_test(test_seccomp_file),
             cmocka_unit_test(test_caps_available),
             cmocka_unit_test(test_real_image_config),
+            cmocka_unit_test(test_subid_workdir_labels),
+            cmocka_unit_test(test_empty_user_workdir),
             cmocka_unit_test(test_volumes_plan),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
