@@ -2,10 +2,12 @@
 /* The content of a container's /etc/hostname, /etc/hosts and
  * /etc/resolv.conf, as Docker writes them. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "container/spec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 char *container_hostname_content(const char *hostname)
@@ -87,4 +89,69 @@ char *container_resolv_conf_content(const char *host, bool ipv6)
                 }
         }
         return out;
+}
+
+/* systemd-resolved's stub (127.0.0.53) is useless from another network
+ * namespace; Docker reads the real upstream list resolved keeps. */
+static bool only_resolved_stub(const char *conf)
+{
+        bool stub = false, other = false;
+        const char *p = conf;
+        while (p != NULL && *p != '\0') {
+                if (strncmp(p, "nameserver", 10) == 0 && isblank((unsigned char)p[10])) {
+                        const char *a = p + 10;
+                        while (isblank((unsigned char)*a))
+                                a++;
+                        if (strncmp(a, "127.0.0.53", 10) == 0 &&
+                            (a[10] == '\0' || isspace((unsigned char)a[10])))
+                                stub = true;
+                        else
+                                other = true;
+                }
+                p = strchr(p, '\n');
+                p = p ? p + 1 : NULL;
+        }
+        return stub && !other;
+}
+
+static char *read_or_empty(const char *path)
+{
+        char *buf = NULL;
+        _cleanup_error_ struct berth_error *e = NULL;
+        if (util_file_read(AT_FDCWD, path, &buf, NULL, &e) < 0)
+                return xstrdup("");
+        return buf;
+}
+
+int container_etc_files_write(int dirfd, const struct container_options *o, const char *hostname,
+                              const char *ip, const char *host_etc, struct berth_error **err)
+{
+        const char *etc = host_etc != NULL ? host_etc : "/etc";
+        _cleanup_free_ char *resolv_path = xasprintf("%s/resolv.conf", etc);
+        _cleanup_free_ char *hosts_path = xasprintf("%s/hosts", etc);
+        _cleanup_free_ char *host_resolv = read_or_empty(resolv_path);
+        _cleanup_free_ char *name_content = container_hostname_content(hostname);
+        _cleanup_free_ char *hosts = NULL, *resolv = NULL;
+        bool host_net = o->network == CONTAINER_NETWORK_HOST;
+
+        if (!host_net && only_resolved_stub(host_resolv) && host_etc == NULL) {
+                free(host_resolv);
+                host_resolv = read_or_empty("/run/systemd/resolve/resolv.conf");
+        }
+        /* With the host's network the host's files are right as they are. */
+        if (host_net) {
+                hosts = read_or_empty(hosts_path);
+                resolv = xstrdup(host_resolv);
+        } else {
+                hosts = container_hosts_content(hostname, o->name, ip);
+                resolv = container_resolv_conf_content(host_resolv, false);
+        }
+        const struct {
+                const char *name, *content;
+        } files[] = {{"hostname", name_content}, {"hosts", hosts}, {"resolv.conf", resolv}};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+                if (util_file_write_atomic(dirfd, files[i].name, files[i].content,
+                                           strlen(files[i].content), 0644, err) < 0)
+                        return berth_err_wrap(err, "writing the container's %s", files[i].name);
+        return 0;
 }

@@ -124,6 +124,17 @@ char *container_hosts_content(const char *hostname, const char *name, const char
  * unless ipv6), 8.8.8.8 and 8.8.4.4 when none remain. */
 char *container_resolv_conf_content(const char *host_resolv_conf, bool ipv6);
 
+/*
+ * Write "hostname", "hosts" and "resolv.conf" under dirfd (the bundle), to
+ * be passed as hostname_path etc.  --network host copies the host's hosts
+ * and resolv.conf; otherwise they are generated, and a host resolv.conf
+ * that only names systemd-resolved's stub is replaced by resolved's
+ * upstream list first.  host_etc: where the host's files are (NULL: /etc;
+ * tests point it elsewhere).
+ */
+int container_etc_files_write(int dirfd, const struct container_options *o, const char *hostname,
+                              const char *ip, const char *host_etc, struct berth_error **err);
+
 /* linux.seccomp from a Docker-format profile (moby's default.json shape)
  * for the given capabilities and arch: includes/excludes resolved. */
 int container_seccomp_from_profile(json_t *profile, char *const *caps, const char *arch,

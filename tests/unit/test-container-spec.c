@@ -526,6 +526,58 @@ static void test_files(void **state)
         assert_string_equal(r5, "nameserver 127.0.0.1.5\nnameservers 127.0.0.1\n");
 }
 
+static char *read_at(int dfd, const char *name)
+{
+        char *buf = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(util_file_read(dfd, name, &buf, NULL, &err), 0);
+        return buf;
+}
+
+static void test_etc_files_write(void **state)
+{
+        char dir[] = "/tmp/berth-unit-etc-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(mkdirat(dfd, "hostetc", 0755), 0);
+        assert_int_equal(mkdirat(dfd, "bundle", 0755), 0);
+        _cleanup_close_ int hfd = openat(dfd, "hostetc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int bfd = openat(dfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *resolv = "nameserver 127.0.0.53\nnameserver 9.9.9.9\nsearch lan\n";
+        const char *hosts = "127.0.0.1 localhost myhost\n";
+        assert_int_equal(
+            util_file_write_atomic(hfd, "resolv.conf", resolv, strlen(resolv), 0644, &err), 0);
+        assert_int_equal(util_file_write_atomic(hfd, "hosts", hosts, strlen(hosts), 0644, &err), 0);
+        _cleanup_free_ char *host_etc = xasprintf("%s/hostetc", dir);
+
+        const char *a1[] = {"name", "web", NULL};
+        _cleanup_container_options_ struct container_options *o = opts_from(a1);
+        assert_int_equal(container_etc_files_write(bfd, o, "4f3c2b1a09e8", NULL, host_etc, &err),
+                         0);
+        _cleanup_free_ char *h = read_at(bfd, "hostname");
+        assert_string_equal(h, "4f3c2b1a09e8\n");
+        _cleanup_free_ char *r = read_at(bfd, "resolv.conf");
+        assert_string_equal(r, "nameserver 9.9.9.9\nsearch lan\n");
+        _cleanup_free_ char *hs = read_at(bfd, "hosts");
+        assert_non_null(strstr(hs, "\n127.0.0.1\t4f3c2b1a09e8 web\n"));
+
+        const char *a2[] = {"network", "host", NULL};
+        _cleanup_container_options_ struct container_options *o2 = opts_from(a2);
+        assert_int_equal(container_etc_files_write(bfd, o2, "myhost", NULL, host_etc, &err), 0);
+        _cleanup_free_ char *r2 = read_at(bfd, "resolv.conf");
+        assert_string_equal(r2, resolv);
+        _cleanup_free_ char *hs2 = read_at(bfd, "hosts");
+        assert_string_equal(hs2, hosts);
+
+        /* Host files missing: defaults. */
+        _cleanup_free_ char *nowhere = xasprintf("%s/nowhere", dir);
+        assert_int_equal(container_etc_files_write(bfd, o, "h", NULL, nowhere, &err), 0);
+        _cleanup_free_ char *r3 = read_at(bfd, "resolv.conf");
+        assert_string_equal(r3, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+        assert_int_equal(util_path_remove_tree(AT_FDCWD, dir, &err), 0);
+}
+
 /* The first rule of s that names syscall, or NULL. */
 static json_t *rule_for(json_t *s, const char *syscall)
 {
@@ -889,6 +941,7 @@ int main(void)
             cmocka_unit_test(test_args),
             cmocka_unit_test(test_hostname_and_signal),
             cmocka_unit_test(test_files),
+            cmocka_unit_test(test_etc_files_write),
             cmocka_unit_test(test_seccomp_default),
             cmocka_unit_test(test_seccomp_caps_arch),
             cmocka_unit_test(test_seccomp_file),
