@@ -60,7 +60,8 @@ static int check_mount(const struct container_mount *m, struct berth_error **err
                                  "invalid mount config for type \"%s\": invalid mount path: '%s' "
                                  "mount path must be absolute",
                                  t, m->target ? m->target : "");
-        if (strspn(m->target, "/") == strlen(m->target))
+        _cleanup_free_ char *clean = container_path_clean(m->target);
+        if (strcmp(clean, "/") == 0)
                 return berth_err(err, 0, "invalid specification: destination can't be '/'");
         switch (m->type) {
         case CONTAINER_MOUNT_BIND:
@@ -104,6 +105,20 @@ static int check_mount(const struct container_mount *m, struct berth_error **err
                 break;
         }
         return 0;
+}
+
+/* Paths as Docker stores them: cleaned (after the checks, whose messages
+ * show them as given). */
+static void clean_paths(struct container_mount *m)
+{
+        char *t = container_path_clean(m->target);
+        free(m->target);
+        m->target = t;
+        if (m->type == CONTAINER_MOUNT_BIND) {
+                char *src = container_path_clean(m->source);
+                free(m->source);
+                m->source = src;
+        }
 }
 
 /* moby's ValidMountMode: comma-separated, at most one of each kind. */
@@ -181,6 +196,7 @@ int container_parse_volume(const char *s, struct container_mount *out, struct be
                 container_mount_clear(&m);
                 return r;
         }
+        clean_paths(&m);
         *out = m;
         return 0;
 }
@@ -357,6 +373,7 @@ int container_parse_mount(const char *s, struct container_mount *out, struct ber
                 container_mount_clear(&m);
                 return r;
         }
+        clean_paths(&m);
         *out = m;
         return 0;
 }
@@ -409,6 +426,7 @@ int container_parse_tmpfs(const char *s, struct container_mount *out, struct ber
                 container_mount_clear(&m);
                 return r;
         }
+        clean_paths(&m);
         *out = m;
         return 0;
 }

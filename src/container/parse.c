@@ -391,3 +391,46 @@ int container_parse_cpuset(const char *s, struct berth_error **err)
         }
         return 0;
 }
+
+char *container_path_clean(const char *path)
+{
+        /* Go's path.Clean: one slash at a time, no "." components, ".."
+         * eats the component before it (and stops at the root). */
+        size_t n = strlen(path);
+        bool abs = path[0] == '/';
+        char *out = xmalloc(n + 2);
+        size_t w = 0;
+        if (abs)
+                out[w++] = '/';
+        size_t dotdot = w; /* ".." stops at the root, or after kept ".."s */
+        for (size_t r = 0; r < n;) {
+                if (path[r] == '/') {
+                        r++;
+                } else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
+                        r++;
+                } else if (path[r] == '.' && path[r + 1] == '.' &&
+                           (r + 2 == n || path[r + 2] == '/')) {
+                        r += 2;
+                        if (w > dotdot) {
+                                w--;
+                                while (w > dotdot && out[w] != '/')
+                                        w--;
+                        } else if (!abs) {
+                                if (w > 0)
+                                        out[w++] = '/';
+                                out[w++] = '.';
+                                out[w++] = '.';
+                                dotdot = w;
+                        }
+                } else {
+                        if ((abs && w != 1) || (!abs && w != 0))
+                                out[w++] = '/';
+                        while (r < n && path[r] != '/')
+                                out[w++] = path[r++];
+                }
+        }
+        if (w == 0)
+                out[w++] = '.';
+        out[w] = '\0';
+        return out;
+}

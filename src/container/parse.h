@@ -13,6 +13,9 @@
 int container_parse_int64(const char *s, int64_t *out, struct berth_error **err);
 int container_parse_bool(const char *s, bool *out, struct berth_error **err);
 
+/* Go's path.Clean: "/data/" and "/a/./b/../data" are "/data". */
+char *container_path_clean(const char *path);
+
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE. */
 const char *container_rlimit_oci_name(int resource);
 

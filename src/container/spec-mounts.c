@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container/parse.h"
 #include "container/spec-private.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -31,14 +32,10 @@ static void opt_add(json_t *m, const char *o)
         json_array_append_new(json_object_get(m, "options"), json_string(o));
 }
 
-/* Trailing slashes dropped: "/data/" and "/data" are one destination. */
+/* Destinations compare cleaned: "/data/" and "/data" are one. */
 static char *clean_path(const char *p)
 {
-        char *c = xstrdup(p);
-        size_t n = strlen(c);
-        while (n > 1 && c[n - 1] == '/')
-                c[--n] = '\0';
-        return c;
+        return container_path_clean(p);
 }
 
 void container_volumes_plan(const struct image_config *img, const struct container_options *o,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "container/options.h"
+#include "container/parse.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -263,6 +264,22 @@ static void test_volumes(void **state)
                    "invalid argument \"vol:/b:rshared\" for \"--volume\" flag: invalid mount "
                    "config for type \"volume\": field BindOptions must not be specified");
 
+        /* Paths are stored cleaned, as Docker stores them. */
+        _cleanup_container_options_ struct container_options *c = container_options_new();
+        expect_ok(c, "v", "/host//dir/:/data/./x/../");
+        expect_ok(c, "mount", "type=tmpfs,dst=/run/");
+        expect_ok(c, "tmpfs", "//cache/");
+        assert_string_equal(c->mounts[0].source, "/host/dir");
+        assert_string_equal(c->mounts[0].target, "/data");
+        assert_string_equal(c->mounts[1].target, "/run");
+        assert_string_equal(c->mounts[2].target, "/cache");
+        expect_err("v", "/a:/./",
+                   "invalid argument \"/a:/./\" for \"--volume\" flag: invalid "
+                   "specification: destination can't be '/'");
+        expect_err("tmpfs", "/x/..",
+                   "invalid argument \"/x/..\" for \"--tmpfs\" flag: invalid "
+                   "specification: destination can't be '/'");
+
         assert_true(container_volume_name_valid("my_vol.1-a"));
         assert_false(container_volume_name_valid("a"));
         assert_false(container_volume_name_valid("_a"));
@@ -367,6 +384,30 @@ static void test_mounts(void **state)
         expect_err("tmpfs", "rel",
                    "invalid argument \"rel\" for \"--tmpfs\" flag: invalid mount config for type "
                    "\"tmpfs\": invalid mount path: 'rel' mount path must be absolute");
+}
+
+static void test_path_clean(void **state)
+{
+        static const char *const cases[][2] = {
+            {"/data/", "/data"},
+            {"/", "/"},
+            {"//a//b/", "/a/b"},
+            {"/a/./b/../c", "/a/c"},
+            {"/..", "/"},
+            {"/../a", "/a"},
+            {"a/../..", ".."},
+            {"a/b/../../../c", "../c"},
+            {"", "."},
+            {"./a", "a"},
+            {"/a/..", "/"},
+            {"..a/b", "..a/b"},
+            {"../../x/..", "../.."},
+            {"/a/b/c/../../d", "/a/d"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_free_ char *c = container_path_clean(cases[i][0]);
+                assert_string_equal(c, cases[i][1]);
+        }
 }
 
 static void test_ulimits(void **state)
@@ -670,12 +711,12 @@ static void test_env(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_sizes),      cmocka_unit_test(test_cpus),
-            cmocka_unit_test(test_signals),    cmocka_unit_test(test_volumes),
-            cmocka_unit_test(test_mounts),     cmocka_unit_test(test_ulimits),
-            cmocka_unit_test(test_restart),    cmocka_unit_test(test_caps_security),
-            cmocka_unit_test(test_misc_flags), cmocka_unit_test(test_validate),
-            cmocka_unit_test(test_env),
+            cmocka_unit_test(test_sizes),         cmocka_unit_test(test_cpus),
+            cmocka_unit_test(test_signals),       cmocka_unit_test(test_volumes),
+            cmocka_unit_test(test_mounts),        cmocka_unit_test(test_path_clean),
+            cmocka_unit_test(test_ulimits),       cmocka_unit_test(test_restart),
+            cmocka_unit_test(test_caps_security), cmocka_unit_test(test_misc_flags),
+            cmocka_unit_test(test_validate),      cmocka_unit_test(test_env),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
