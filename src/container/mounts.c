@@ -52,7 +52,7 @@ static bool is_propagation(const char *s)
 
 /* The checks of moby's validateMountConfig that need no host access; a
  * missing bind source is for container_options_validate(). */
-static int check_mount(const struct container_mount *m, struct berth_error **err)
+int container_mount_check(const struct container_mount *m, struct berth_error **err)
 {
         const char *t = type_name(m->type);
         if (m->target == NULL || m->target[0] != '/')
@@ -109,7 +109,7 @@ static int check_mount(const struct container_mount *m, struct berth_error **err
 
 /* Paths as Docker stores them: cleaned (after the checks, whose messages
  * show them as given). */
-static void clean_paths(struct container_mount *m)
+void container_mount_clean_paths(struct container_mount *m)
 {
         char *t = container_path_clean(m->target);
         free(m->target);
@@ -191,12 +191,12 @@ int container_parse_volume(const char *s, struct container_mount *out, struct be
                 container_mount_clear(&m);
                 return berth_err(err, 0, "invalid mode: %s", mode);
         }
-        int r = check_mount(&m, err);
+        int r = container_mount_check(&m, err);
         if (r < 0) {
                 container_mount_clear(&m);
                 return r;
         }
-        clean_paths(&m);
+        container_mount_clean_paths(&m);
         *out = m;
         return 0;
 }
@@ -368,12 +368,12 @@ int container_parse_mount(const char *s, struct container_mount *out, struct ber
         if (r == 0 && tmpfs_opts && m.type != CONTAINER_MOUNT_TMPFS)
                 r = berth_err(err, 0, "cannot mix 'tmpfs-*' options with mount type '%s'", type);
         if (r == 0)
-                r = check_mount(&m, err);
+                r = container_mount_check(&m, err);
         if (r < 0) {
                 container_mount_clear(&m);
                 return r;
         }
-        clean_paths(&m);
+        container_mount_clean_paths(&m);
         *out = m;
         return 0;
 }
@@ -421,12 +421,12 @@ int container_parse_tmpfs(const char *s, struct container_mount *out, struct ber
                 }
                 m.tmpfs_data = xstrdup(colon + 1);
         }
-        int r = check_mount(&m, err);
+        int r = container_mount_check(&m, err);
         if (r < 0) {
                 container_mount_clear(&m);
                 return r;
         }
-        clean_paths(&m);
+        container_mount_clean_paths(&m);
         *out = m;
         return 0;
 }

@@ -28,7 +28,7 @@ void container_options_free(struct container_options *o)
         strv_free(o->env_files);
         free(o->workdir);
         free(o->user);
-        free(o->entrypoint);
+        strv_free(o->entrypoint);
         strv_free(o->cmd);
         free(o->hostname);
         strv_free(o->labels);
@@ -268,8 +268,12 @@ static int apply(struct container_options *o, enum flag_id id, const char *v,
                 set_str(&o->user, v);
                 return 0;
         case F_ENTRYPOINT:
+                /* One word, not split (Docker's CLI); "" leaves none. */
                 o->entrypoint_set = true;
-                set_str(&o->entrypoint, v);
+                strv_free(o->entrypoint);
+                o->entrypoint = xcalloc(1, sizeof(char *));
+                if (v[0] != '\0')
+                        strv_append(&o->entrypoint, v);
                 return 0;
         case F_HOSTNAME:
                 set_str(&o->hostname, v);

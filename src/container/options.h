@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "util/error.h"
 
 /*
@@ -78,9 +80,9 @@ struct container_options {
         char **env_files; /* --env-file paths, read by container_options_env() */
         char *workdir;
         char *user;
-        bool entrypoint_set; /* --entrypoint given; "" clears the image's */
-        char *entrypoint;
-        char **cmd; /* the arguments after the image; NULL: the image's Cmd */
+        bool entrypoint_set; /* --entrypoint given: replaces the image's */
+        char **entrypoint;   /* with entrypoint_set: [] for --entrypoint "", which clears */
+        char **cmd;          /* the arguments after the image; NULL: the image's Cmd */
         char *hostname;
         char **labels; /* "K=V", later -l of one key replaces the earlier */
         struct container_mount *mounts;
@@ -98,7 +100,7 @@ struct container_options {
         char **cap_add, **cap_drop; /* normalised: "CAP_X" or "ALL" */
         bool privileged;
         bool seccomp_unconfined;
-        char *seccomp_profile; /* seccomp=FILE: host path of a Docker profile */
+        char *seccomp_profile; /* seccomp=FILE: a Docker profile's host path, or its JSON */
         bool no_new_privileges;
         struct container_ulimit *ulimits;
         size_t n_ulimits;
@@ -157,6 +159,17 @@ int container_options_env(const struct container_options *o, const char *(*looku
 int container_env_file_parse(const char *content, const char *path,
                              const char *(*lookup)(const char *), char ***out,
                              struct berth_error **err);
+
+/*
+ * The body of Docker's POST /containers/create (Config's fields at the top,
+ * "HostConfig" inside; plus "Name"), which is also what a container's record
+ * keeps and `inspect` starts from.  to_json writes env (the resolved
+ * container_options_env()) when non-NULL, else o->env.  from_json checks
+ * each value with the same parsers as the flags.
+ */
+json_t *container_options_to_json(const struct container_options *o, char *const *env);
+int container_options_from_json(json_t *body, struct container_options **out,
+                                struct berth_error **err);
 
 /* Value parsers: each returns 0 or a negative code with a message that
  * the flag setter prefixes with "invalid argument ... for ... flag: ". */

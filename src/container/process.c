@@ -16,13 +16,12 @@ int container_spec_args(const struct image_config *img, const struct container_o
                         char ***out, struct berth_error **err)
 {
         char *const *entrypoint, *const *cmd;
-        char *const ep_flag[] = {o->entrypoint, NULL};
 
         /* --entrypoint replaces the image's entrypoint and drops its Cmd
          * ("" leaves no entrypoint at all); arguments after the image
          * replace Cmd. */
         if (o->entrypoint_set) {
-                entrypoint = o->entrypoint != NULL && o->entrypoint[0] != '\0' ? ep_flag : NULL;
+                entrypoint = o->entrypoint;
                 cmd = o->cmd;
         } else {
                 entrypoint = img ? img->entrypoint : NULL;

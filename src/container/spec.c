@@ -190,10 +190,17 @@ static int seccomp(const struct container_spec_input *in, char *const *caps, jso
         if (o->privileged || o->seccomp_unconfined)
                 return 0;
         if (o->seccomp_profile != NULL) {
+                /* A path, or the profile itself: Docker's CLI sends the
+                 * file's content over the API, so a record holds JSON. */
                 _cleanup_json_ json_t *profile = NULL;
-                if (util_json_load_file(AT_FDCWD, o->seccomp_profile, &profile, err) < 0 ||
+                const char *p = o->seccomp_profile + strspn(o->seccomp_profile, " \t\r\n");
+                bool inline_json = p[0] == '{';
+                const char *name = inline_json ? "(inline)" : o->seccomp_profile;
+                if ((inline_json
+                         ? util_json_load_string(p, strlen(p), "seccomp profile", &profile, err)
+                         : util_json_load_file(AT_FDCWD, o->seccomp_profile, &profile, err)) < 0 ||
                     container_seccomp_from_profile(profile, caps, in->arch, &s, err) < 0)
-                        return berth_err_wrap(err, "seccomp profile %s", o->seccomp_profile);
+                        return berth_err_wrap(err, "seccomp profile %s", name);
         } else if (container_seccomp_default(caps, in->arch, &s, err) < 0) {
                 return berth_err_wrap(err, "default seccomp profile");
         }

@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 /* Set one flag and return the error text ("" on success). */
 static char *set1(struct container_options *o, const char *flag, const char *value)
@@ -708,15 +709,219 @@ static void test_env(void **state)
         assert_non_null(strstr(t3, "No such file or directory"));
 }
 
+static struct container_options *opts_of(const char *const *args)
+{
+        struct container_options *o = container_options_new();
+        for (size_t i = 0; args[i] != NULL; i++) {
+                bool b = container_options_flag_is_bool(args[i]);
+                expect_ok(o, args[i], b ? NULL : args[i + 1]);
+                if (!b)
+                        i++;
+        }
+        return o;
+}
+
+static void test_json_roundtrip(void **state)
+{
+        const char *args[] = {"name",
+                              "web",
+                              "hostname",
+                              "h1",
+                              "user",
+                              "app:video",
+                              "w",
+                              "/srv",
+                              "e",
+                              "A=1",
+                              "e",
+                              "UNSET",
+                              "entrypoint",
+                              "",
+                              "t",
+                              "i",
+                              "d",
+                              "label",
+                              "k=v",
+                              "v",
+                              "/tmp:/data:ro,z,rshared",
+                              "v",
+                              "vol:/vol:nocopy",
+                              "v",
+                              "/anon",
+                              "mount",
+                              "type=bind,src=/tmp,dst=/b,bind-propagation=rslave,bind-nonrecursive",
+                              "mount",
+                              "type=volume,src=v2,dst=/v2,volume-opt=type=nfs,volume-nocopy",
+                              "mount",
+                              "type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700,ro",
+                              "tmpfs",
+                              "/run:size=64m",
+                              "read-only",
+                              "memory",
+                              "64m",
+                              "memory-swap",
+                              "-1",
+                              "cpus",
+                              "0.5",
+                              "cpu-shares",
+                              "100",
+                              "cpuset-cpus",
+                              "0",
+                              "pids-limit",
+                              "10",
+                              "cap-add",
+                              "net_admin",
+                              "cap-drop",
+                              "mknod",
+                              "privileged",
+                              "security-opt",
+                              "seccomp=/p.json",
+                              "security-opt",
+                              "no-new-privileges",
+                              "ulimit",
+                              "nofile=10:20",
+                              "init",
+                              "network",
+                              "container:db",
+                              "stop-signal",
+                              "QUIT",
+                              "stop-timeout",
+                              "7",
+                              "restart",
+                              "on-failure:3",
+                              "uidmap",
+                              "0:1000:10",
+                              "gidmap",
+                              "0:2000:10",
+                              NULL};
+        _cleanup_container_options_ struct container_options *o = opts_of(args);
+        _cleanup_json_ json_t *j = container_options_to_json(o, NULL);
+        _cleanup_container_options_ struct container_options *back = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        if (container_options_from_json(j, &back, &err) < 0)
+                fail_msg("%s", err->msg);
+        _cleanup_json_ json_t *j2 = container_options_to_json(back, NULL);
+        if (!json_equal(j, j2)) {
+                _cleanup_free_ char *a = json_dumps(j, JSON_INDENT(1));
+                _cleanup_free_ char *b = json_dumps(j2, JSON_INDENT(1));
+                fprintf(stderr, "round trip differs:\n%s\n---\n%s\n", a, b);
+                fail();
+        }
+        json_t *h = json_object_get(j, "HostConfig");
+        _cleanup_free_ char *binds = json_dumps(json_object_get(h, "Binds"), JSON_COMPACT);
+        assert_string_equal(binds, "[\"/tmp:/data:ro,z,rshared\",\"vol:/vol:nocopy\"]");
+        _cleanup_free_ char *ep = json_dumps(json_object_get(j, "Entrypoint"), JSON_COMPACT);
+        assert_string_equal(ep, "[\"\"]");
+        _cleanup_free_ char *vols = json_dumps(json_object_get(j, "Volumes"), JSON_COMPACT);
+        assert_string_equal(vols, "{\"/anon\":{}}");
+        _cleanup_free_ char *rp = json_dumps(json_object_get(h, "RestartPolicy"), JSON_COMPACT);
+        assert_string_equal(rp, "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3}");
+        assert_string_equal(json_string_value(json_object_get(j, "StopSignal")), "SIGQUIT");
+        assert_string_equal(json_string_value(json_object_get(h, "NetworkMode")), "container:db");
+        _cleanup_free_ char *t = json_dumps(json_object_get(h, "Tmpfs"), JSON_COMPACT);
+        assert_string_equal(t, "{\"/run\":\"size=64m\"}");
+        assert_int_equal(json_integer_value(json_object_get(h, "NanoCpus")), 500000000);
+        assert_true(back->entrypoint_set);
+        assert_int_equal(strv_len(back->entrypoint), 0);
+        assert_int_equal(back->n_mounts, o->n_mounts);
+        assert_true(back->detach);
+}
+
+static void test_json_api_body(void **state)
+{
+        const char *body =
+            "{\"Hostname\":\"\",\"User\":\"\",\"Env\":[\"A=1\"],\"Cmd\":\"echo hi\","
+            "\"Image\":\"busybox\",\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Labels\":{\"a\":\"b\"},"
+            "\"Volumes\":{\"/anon\":{}},\"StopSignal\":\"SIGQUIT\",\"Tty\":true,"
+            "\"OpenStdin\":true,\"HostConfig\":{\"Binds\":[\"/tmp:/data:ro\"],\"Mounts\":"
+            "[{\"Type\":\"tmpfs\",\"Target\":\"/run/\",\"TmpfsOptions\":{\"SizeBytes\":1048576}}],"
+            "\"Memory\":67108864,\"MemorySwap\":-1,\"NanoCpus\":500000000,\"PidsLimit\":null,"
+            "\"CapAdd\":[\"NET_ADMIN\"],\"SecurityOpt\":[\"seccomp={\\\"defaultAction\\\":"
+            "\\\"SCMP_ACT_ALLOW\\\"}\"],\"NetworkMode\":\"default\",\"RestartPolicy\":"
+            "{\"Name\":\"on-failure\",\"MaximumRetryCount\":3},\"Ulimits\":[{\"Name\":"
+            "\"nofile\",\"Soft\":10,\"Hard\":20}],\"AutoRemove\":false,\"Init\":null}}";
+        _cleanup_json_ json_t *j = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(util_json_load_string(body, strlen(body), "body", &j, &err), 0);
+        _cleanup_container_options_ struct container_options *o = NULL;
+        if (container_options_from_json(j, &o, &err) < 0)
+                fail_msg("%s", err->msg);
+        assert_string_equal(o->cmd[0], "echo hi");
+        assert_null(o->cmd[1]);
+        assert_true(o->entrypoint_set);
+        assert_string_equal(o->entrypoint[1], "-c");
+        assert_string_equal(o->labels[0], "a=b");
+        assert_true(o->tty);
+        assert_true(o->interactive);
+        assert_int_equal(o->stop_signal, SIGQUIT);
+        assert_int_equal(o->n_mounts, 3);
+        assert_int_equal(o->mounts[0].type, CONTAINER_MOUNT_VOLUME); /* Volumes first */
+        assert_int_equal(o->mounts[1].type, CONTAINER_MOUNT_BIND);
+        assert_true(o->mounts[1].readonly);
+        assert_string_equal(o->mounts[2].target, "/run");
+        assert_int_equal(o->mounts[2].tmpfs_size, 1048576);
+        assert_int_equal(o->memory, 64 << 20);
+        assert_int_equal(o->memory_swap, -1);
+        assert_false(o->pids_limit_set);
+        assert_string_equal(o->cap_add[0], "CAP_NET_ADMIN");
+        assert_string_equal(o->seccomp_profile, "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+        assert_int_equal(o->network, CONTAINER_NETWORK_DEFAULT);
+        assert_int_equal(o->restart, CONTAINER_RESTART_ON_FAILURE);
+        assert_int_equal(o->restart_max_retries, 3);
+        assert_int_equal(o->ulimits[0].hard, 20);
+        assert_false(o->init);
+}
+
+static void expect_json_err(const char *body, const char *msg)
+{
+        _cleanup_json_ json_t *j = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(util_json_load_string(body, strlen(body), "body", &j, &err), 0);
+        _cleanup_container_options_ struct container_options *o = NULL;
+        assert_true(container_options_from_json(j, &o, &err) < 0);
+        assert_null(o);
+        _cleanup_free_ char *t = berth_error_text(err);
+        assert_string_equal(t, msg);
+}
+
+static void test_json_bad(void **state)
+{
+        expect_json_err("[]", "container config: expected a JSON object");
+        expect_json_err("{\"HostConfig\":{\"Memory\":\"1g\"}}",
+                        "Memory: expected an integer: Invalid argument");
+        expect_json_err("{\"HostConfig\":{\"Binds\":[\"./x:/y\"]}}",
+                        "invalid argument \"./x:/y\" for \"--volume\" flag: create ./x: \"./x\" "
+                        "includes invalid characters for a local volume name, only "
+                        "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host "
+                        "directory, use absolute path");
+        expect_json_err("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"nfs\",\"Target\":\"/x\"}]}}",
+                        "invalid mount config for type \"nfs\": mount type unknown");
+        expect_json_err("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Target\":\"/x\"}]}}",
+                        "invalid mount config for type \"bind\": field Source must not be empty");
+        expect_json_err("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\","
+                        "\"BindOptions\":{}}]}}",
+                        "HostConfig.Mounts[0]: options that don't match the type tmpfs");
+        expect_json_err("{\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\","
+                        "\"MaximumRetryCount\":2}}}",
+                        "invalid argument \"always:2\" for \"--restart\" flag: invalid restart "
+                        "policy: maximum retry count can only be used with 'on-failure'");
+        expect_json_err("{\"Labels\":{\"a\":1}}", "Labels.a: expected a string");
+        expect_json_err("{\"Cmd\":[1]}", "Cmd: expected an array of strings: Invalid argument");
+        expect_json_err("{\"HostConfig\":{\"MemorySwap\":-5}}",
+                        "HostConfig: negative Memory, MemorySwap or NanoCpus");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_sizes),         cmocka_unit_test(test_cpus),
-            cmocka_unit_test(test_signals),       cmocka_unit_test(test_volumes),
-            cmocka_unit_test(test_mounts),        cmocka_unit_test(test_path_clean),
-            cmocka_unit_test(test_ulimits),       cmocka_unit_test(test_restart),
-            cmocka_unit_test(test_caps_security), cmocka_unit_test(test_misc_flags),
-            cmocka_unit_test(test_validate),      cmocka_unit_test(test_env),
+            cmocka_unit_test(test_sizes),          cmocka_unit_test(test_cpus),
+            cmocka_unit_test(test_signals),        cmocka_unit_test(test_volumes),
+            cmocka_unit_test(test_mounts),         cmocka_unit_test(test_path_clean),
+            cmocka_unit_test(test_ulimits),        cmocka_unit_test(test_restart),
+            cmocka_unit_test(test_caps_security),  cmocka_unit_test(test_misc_flags),
+            cmocka_unit_test(test_validate),       cmocka_unit_test(test_env),
+            cmocka_unit_test(test_json_roundtrip), cmocka_unit_test(test_json_api_body),
+            cmocka_unit_test(test_json_bad),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -745,6 +745,12 @@ static void test_seccomp_file(void **state)
         assert_true(json_equal(s, want));
         unlink(path);
 
+        /* The profile inline, as Docker's CLI sends it over the API. */
+        _cleanup_free_ char *inl = xasprintf("seccomp= %s", profile);
+        const char *args2[] = {"security-opt", inl, NULL};
+        _cleanup_json_ json_t *s2 = seccomp_of(args2, "amd64");
+        assert_true(json_equal(s2, want));
+
         _cleanup_json_ json_t *bad =
             json_pack("{s:s,s:[{s:s,s:[s],s:s}]}", "defaultAction", "SCMP_ACT_ALLOW", "syscalls",
                       "name", "a", "names", "b", "action", "SCMP_ACT_ERRNO");
