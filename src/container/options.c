@@ -2,9 +2,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "container/options.h"
 #include "container/parse.h"
@@ -423,6 +425,38 @@ int container_options_set(struct container_options *o, const char *flag, const c
         return 0;
 }
 
+/* Whether every CPU of a cpuset list is online: 1 yes, 0 no, -1 can't
+ * tell (no /sys), which lets the runtime decide. */
+static int cpuset_available(const char *list)
+{
+        _cleanup_free_ char *online = NULL;
+        _cleanup_error_ struct berth_error *e = NULL;
+        if (util_file_read(AT_FDCWD, "/sys/devices/system/cpu/online", &online, NULL, &e) < 0)
+                return -1;
+        bool on[4096] = {false};
+        char *p = online;
+        for (char *item = strsep(&p, ",\n"); item != NULL; item = strsep(&p, ",\n")) {
+                unsigned a, b;
+                int n = sscanf(item, "%u-%u", &a, &b);
+                if (n == 1)
+                        b = a;
+                for (unsigned c = a; n >= 1 && c <= b && c < 4096; c++)
+                        on[c] = true;
+        }
+        _cleanup_free_ char *copy = xstrdup(list);
+        p = copy;
+        for (char *item = strsep(&p, ","); item != NULL; item = strsep(&p, ",")) {
+                unsigned a, b;
+                int n = sscanf(item, "%u-%u", &a, &b);
+                if (n == 1)
+                        b = a;
+                for (unsigned c = a; n >= 1 && c <= b; c++)
+                        if (c >= 4096 || !on[c])
+                                return 0;
+        }
+        return 1;
+}
+
 static bool name_valid(const char *name)
 {
         /* Docker's ^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$ */
@@ -458,6 +492,24 @@ int container_options_validate(const struct container_options *o, struct berth_e
                 return berth_err(err, 0,
                                  "Minimum memoryswap limit should be larger than memory "
                                  "limit, see usage");
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        if (o->nano_cpus > 0 && ncpu > 0 &&
+            (o->nano_cpus < 10000000 || o->nano_cpus > (int64_t)ncpu * 1000000000))
+                return berth_err(err, 0,
+                                 "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs "
+                                 "available",
+                                 ncpu, ncpu);
+        if (o->cpuset_cpus != NULL && cpuset_available(o->cpuset_cpus) == 0) {
+                _cleanup_free_ char *online = NULL;
+                _cleanup_error_ struct berth_error *e = NULL;
+                util_file_read(AT_FDCWD, "/sys/devices/system/cpu/online", &online, NULL, &e);
+                if (online != NULL)
+                        online[strcspn(online, "\n")] = '\0';
+                return berth_err(err, 0,
+                                 "Requested CPUs are not available - requested %s, "
+                                 "available: %s",
+                                 o->cpuset_cpus, online ? online : "?");
+        }
         if (o->cpu_shares < 0)
                 return berth_err(err, 0, "invalid CPU shares (%lld): must not be negative",
                                  (long long)o->cpu_shares);

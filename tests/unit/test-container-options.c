@@ -644,6 +644,20 @@ static void test_validate(void **state)
                        "/nonexistent-berth-xyz");
         /* -v creates a missing host directory later, so it validates. */
         EXPECT_INVALID(expect_ok(o, "v", "/nonexistent-berth-xyz:/x"), "");
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        _cleanup_free_ char *range = xasprintf(
+            "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n, n);
+        EXPECT_INVALID(expect_ok(o, "cpus", "0.001"), range);
+        EXPECT_INVALID(expect_ok(o, "cpus", "100000"), range);
+        EXPECT_INVALID(expect_ok(o, "cpus", "0.01"), "");
+        EXPECT_INVALID(expect_ok(o, "cpuset-cpus", "0"), "");
+        {
+                _cleanup_container_options_ struct container_options *o = container_options_new();
+                expect_ok(o, "cpuset-cpus", "0,4000");
+                _cleanup_free_ char *e = validate(o);
+                assert_non_null(strstr(e, "Requested CPUs are not available - requested 0,4000, "
+                                          "available: 0"));
+        }
         EXPECT_INVALID((expect_ok(o, "userns", "host"), expect_ok(o, "uidmap", "0:1:1")),
                        "--userns=host and --uidmap/--gidmap are mutually exclusive");
 }

@@ -246,8 +246,8 @@ static void test_golden_caps(void **state)
 
 static void test_golden_resources(void **state)
 {
-        const char *args[] = {"memory",     "512m",    "cpus",         "1.5",
-                              "cpu-shares", "512",     "cpuset-cpus",  "0-1",
+        const char *args[] = {"memory",     "512m",    "cpus",         "0.5",
+                              "cpu-shares", "512",     "cpuset-cpus",  "0",
                               "pids-limit", "100",     "ulimit",       "nofile=1024:2048",
                               "ulimit",     "core=-1", "security-opt", "no-new-privileges",
                               NULL};
