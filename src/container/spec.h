@@ -53,9 +53,9 @@ struct container_spec_input {
         const char *netns_path; /* --network container:X: X's network namespace */
         const char *init_path;  /* --init: berth's init on the host, bound to /dev/init */
         const struct container_volume_list *volumes; /* planned, host paths filled in */
-        const char *cgroups_path;                    /* linux.cgroupsPath; NULL: none */
-        bool cgroupns;    /* a private cgroup namespace (Docker's default on cgroup v2) */
-        const char *arch; /* Go's arch name for the seccomp profile; NULL: this machine's */
+        const char *cgroups_path; /* linux.cgroupsPath, absolute ("/berth/<id>"); NULL: none */
+        bool cgroupns;            /* a private cgroup namespace (Docker's default on cgroup v2) */
+        const char *arch;         /* Go's arch name for the seccomp profile; NULL: this machine's */
         /* What --privileged and --cap-add ALL give: container_caps_available()
          * (the engine's own bounding set, which a container can't exceed);
          * NULL: every capability berth knows. */
