@@ -14,6 +14,10 @@
 /* Whether the container gets a user namespace. */
 bool container_spec_userns(const struct container_options *o);
 
+/* linux.devices for --privileged: the nodes under dev_dir (the host's
+ * /dev), named as under the container's /dev. */
+int container_spec_host_devices(const char *dev_dir, json_t **out, struct berth_error **err);
+
 int container_spec_mounts(const struct container_spec_input *in, json_t **out,
                           struct berth_error **err);
 

@@ -347,6 +347,12 @@ int container_spec_generate(const struct container_spec_input *in, json_t **out,
                 return berth_err_wrap(err, "generating the spec");
         if (seccomp(in, caps, linux_, err) < 0)
                 return berth_err_wrap(err, "generating the spec");
+        if (o->privileged && in->host_dev_dir != NULL) {
+                json_t *devs = NULL;
+                if (container_spec_host_devices(in->host_dev_dir, &devs, err) < 0)
+                        return berth_err_wrap(err, "generating the spec");
+                json_object_set_new(linux_, "devices", devs);
+        }
         if (!o->privileged) {
                 json_object_set_new(linux_, "maskedPaths",
                                     util_json_from_strv((char *const *)masked_paths));

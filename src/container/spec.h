@@ -53,6 +53,9 @@ struct container_spec_input {
         const char *netns_path; /* --network container:X: X's network namespace */
         const char *init_path;  /* --init: berth's init on the host, bound to /dev/init */
         const struct container_volume_list *volumes; /* planned, host paths filled in */
+        /* --privileged: the host's device directory ("/dev") whose nodes
+         * all go to linux.devices, as Docker does; NULL: none. */
+        const char *host_dev_dir;
         const char *cgroups_path; /* linux.cgroupsPath, absolute ("/berth/<id>"); NULL: none */
         bool cgroupns;            /* a private cgroup namespace (Docker's default on cgroup v2) */
         const char *arch;         /* Go's arch name for the seccomp profile; NULL: this machine's */

@@ -800,6 +800,52 @@ static void test_caps_available(void **state)
         assert_string_equal(json_string_value(json_array_get(bnd, 0)), "CAP_CHOWN");
 }
 
+static void test_privileged_devices(void **state)
+{
+        /* --privileged gets the host's device nodes; /dev/null is on every
+         * Linux host, and nothing from /dev/pts or symlinks is listed. */
+        _cleanup_container_options_ struct container_options *o = container_options_new();
+        o->privileged = true;
+        struct container_spec_input in = {
+            .img = &busybox,
+            .opts = o,
+            .id = ID,
+            .rootfs_path = "/r",
+            .rootfd = rootfd,
+            .hostname = "h",
+            .host_dev_dir = "/dev",
+        };
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *spec = NULL;
+        assert_int_equal(container_spec_generate(&in, &spec, &err), 0);
+        json_t *devs = json_object_get(json_object_get(spec, "linux"), "devices");
+        bool null_found = false;
+        size_t i;
+        json_t *d;
+        json_array_foreach(devs, i, d)
+        {
+                const char *path = json_string_value(json_object_get(d, "path"));
+                assert_true(strncmp(path, "/dev/", 5) == 0);
+                assert_null(strstr(path, "/dev/pts/"));
+                assert_string_not_equal(path, "/dev/console");
+                if (strcmp(path, "/dev/null") == 0) {
+                        null_found = true;
+                        assert_string_equal(json_string_value(json_object_get(d, "type")), "c");
+                        assert_int_equal(json_integer_value(json_object_get(d, "major")), 1);
+                        assert_int_equal(json_integer_value(json_object_get(d, "minor")), 3);
+                        assert_int_equal(json_integer_value(json_object_get(d, "fileMode")), 0666);
+                }
+        }
+        assert_true(null_found);
+
+        /* Not privileged: no host devices even when the directory is given. */
+        o->privileged = false;
+        json_decref(spec);
+        spec = NULL;
+        assert_int_equal(container_spec_generate(&in, &spec, &err), 0);
+        assert_null(json_object_get(json_object_get(spec, "linux"), "devices"));
+}
+
 static void test_real_image_config(void **state)
 {
         /* The image store's parse of the real busybox config blob. */
@@ -952,6 +998,7 @@ int main(void)
             cmocka_unit_test(test_seccomp_caps_arch),
             cmocka_unit_test(test_seccomp_file),
             cmocka_unit_test(test_caps_available),
+            cmocka_unit_test(test_privileged_devices),
             cmocka_unit_test(test_real_image_config),
             cmocka_unit_test(test_subid_workdir_labels),
             cmocka_unit_test(test_empty_user_workdir),
