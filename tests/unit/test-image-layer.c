@@ -37,6 +37,21 @@ static char *tmpdir(void)
         return t;
 }
 
+/* Each test gets a fresh temp dir, removed even when the test fails. */
+static int setup_tmp(void **state)
+{
+        *state = tmpdir();
+        return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        int r = util_path_remove_tree(AT_FDCWD, *state, &err);
+        free(*state);
+        return r;
+}
+
 static void rmrf(const char *path)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -340,7 +355,7 @@ static void make_tree(const char *root)
 
 static void test_round_trip(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *src = xasprintf("%s/src", t);
         _cleanup_free_ char *dst = xasprintf("%s/dst", t);
         _cleanup_free_ char *tar = xasprintf("%s/layer.tar", t);
@@ -371,12 +386,11 @@ static void test_round_trip(void **state)
         /* Reproducible: the applied copy diffs to the same bytes. */
         diff_dir(dst, tar2, -1, &d2);
         assert_string_equal(d2.diff_id, d1.diff_id);
-        rmrf(t);
 }
 
 static void test_sorted_and_clamped(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *src = xasprintf("%s/src", t);
         _cleanup_free_ char *tar = xasprintf("%s/layer.tar", t);
         _cleanup_free_ char *dst = xasprintf("%s/dst", t);
@@ -402,12 +416,11 @@ static void test_sorted_and_clamped(void **state)
         struct stat sb;
         assert_int_equal(stat(b, &sb), 0);
         assert_int_equal(sb.st_mtim.tv_sec, 1000);
-        rmrf(t);
 }
 
 static void test_compressed(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *src = xasprintf("%s/src", t);
         _cleanup_free_ char *tar = xasprintf("%s/layer.tar", t);
         assert_int_equal(mkdir(src, 0755), 0);
@@ -475,12 +488,11 @@ static void test_compressed(void **state)
         assert_int_equal(pwrite(bfd, raw, len / 2 + 100, 0), (ssize_t)(len / 2 + 100));
         assert_true(apply_file(bad, dst, IMAGE_WHITEOUT_OVERLAY, NULL, &msg) < 0);
         assert_non_null(strstr(msg, "runcated"));
-        rmrf(t);
 }
 
 static void test_whiteouts_overlay(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *tar = xasprintf("%s/wh.tar", t);
         _cleanup_free_ char *dst = xasprintf("%s/dst", t);
         assert_int_equal(mkdir(dst, 0755), 0);
@@ -513,12 +525,11 @@ static void test_whiteouts_overlay(void **state)
         _cleanup_free_ char *names = tar_names(back);
         /* Sorted by the names in the upper dir, as Docker does. */
         assert_string_equal(names, "dir/ dir/.wh..wh..opq dir/new .wh.gone");
-        rmrf(t);
 }
 
 static void test_whiteouts_apply(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *tar = xasprintf("%s/wh.tar", t);
         _cleanup_free_ char *dst = xasprintf("%s/dst", t);
         char path[512];
@@ -557,14 +568,13 @@ static void test_whiteouts_apply(void **state)
                 if (!util_path_exists(path))
                         fail_msg("%s should be there", present[i]);
         }
-        rmrf(t);
 }
 
 /* image-spec: whiteouts hide the lower layers only; a directory made
  * again after its whiteout replaces the lower one (opaque in overlay). */
 static void test_whiteouts_same_layer(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *tar = xasprintf("%s/wh.tar", t);
         const struct tar_ent ents[] = {
             {"kept", AE_IFREG, "mine", 0}, {".wh.kept", AE_IFREG, NULL, 0},
@@ -602,13 +612,12 @@ static void test_whiteouts_same_layer(void **state)
                         assert_false(util_path_exists(path));
                 }
         }
-        rmrf(t);
 }
 
 /* Each hostile layer fails, names the entry, and writes nothing outside. */
 static void test_hostile(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *outside = xasprintf("%s/outside", t);
         _cleanup_free_ char *tar = xasprintf("%s/h.tar", t);
         assert_int_equal(mkdir(outside, 0755), 0);
@@ -658,14 +667,13 @@ static void test_hostile(void **state)
                         assert_false(util_path_exists(esc));
                 }
         }
-        rmrf(t);
 }
 
 /* Contained rather than refused: absolute names, a symlink replaced by a
  * file, a hard link to a symlink. */
 static void test_contained(void **state)
 {
-        _cleanup_free_ char *t = tmpdir();
+        const char *t = *state;
         _cleanup_free_ char *outside = xasprintf("%s/outside", t);
         _cleanup_free_ char *tar = xasprintf("%s/h.tar", t);
         _cleanup_free_ char *dst = xasprintf("%s/dst", t);
@@ -702,17 +710,21 @@ static void test_contained(void **state)
         snprintf(path, sizeof(path), "%s/outside/file", dst);
         _cleanup_free_ char *rel = read_all(path);
         assert_string_equal(rel, "in the root");
-        rmrf(t);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_path_clean),      cmocka_unit_test(test_set),
-            cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_sorted_and_clamped),
-            cmocka_unit_test(test_compressed),      cmocka_unit_test(test_whiteouts_overlay),
-            cmocka_unit_test(test_whiteouts_apply), cmocka_unit_test(test_whiteouts_same_layer),
-            cmocka_unit_test(test_hostile),         cmocka_unit_test(test_contained),
+            cmocka_unit_test(test_path_clean),
+            cmocka_unit_test(test_set),
+            cmocka_unit_test_setup_teardown(test_round_trip, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_sorted_and_clamped, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_compressed, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_whiteouts_overlay, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_whiteouts_apply, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_whiteouts_same_layer, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_hostile, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_contained, setup_tmp, teardown_tmp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
