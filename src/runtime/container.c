@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -214,6 +215,26 @@ static int run_hooks(struct create_ctx *x, pid_t pid, struct berth_error **err)
         return 0;
 }
 
+/* One of our steps failed while the child was working: if the child failed
+ * first (its exit is what broke our step), its error is the one to report. */
+static int prefer_child_error(struct create_ctx *x, int r, struct berth_error **err)
+{
+        struct pollfd p = {.fd = x->sync[0], .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+                return r;
+        struct sync_msg m;
+        struct berth_error *scratch = NULL;
+        if (sync_recv(x->sync[0], &m, NULL, &scratch) < 0 || m.type != SYNC_ERROR) {
+                berth_error_free(scratch);
+                return r;
+        }
+        if (err != NULL) {
+                berth_error_free(*err);
+                *err = NULL;
+        }
+        return berth_err(err, m.code, "%s", m.text);
+}
+
 /* The parent's side of the sync stages, until the init reports READY. */
 static int parent_sync(struct create_ctx *x, pid_t pid, struct berth_error **err)
 {
@@ -221,13 +242,19 @@ static int parent_sync(struct create_ctx *x, pid_t pid, struct berth_error **err
         if (x->c->ns[RUNTIME_NS_USER].enabled && x->ns_fds[RUNTIME_NS_USER] < 0 &&
             (r = write_idmaps(x->c, pid, err)) < 0)
                 return r;
-        if (x->cg && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0)
-                return r;
-        if (x->c->process->has_oom_score_adj &&
-            (r = process_set_oom_score_adj(pid, x->c->process->oom_score_adj, err)) < 0)
-                return r;
         if ((r = sync_send(x->sync[0], SYNC_GO, -1, err)) < 0)
                 return r;
+        /* The first cgroup.procs write of a burst waits for an RCU grace
+         * period (the cgroup threadgroup rwsem): milliseconds, most of a
+         * container's start-up.  The child sets up its namespaces and
+         * rootfs meanwhile and waits for SYNC_CGROUP only before it
+         * unshares the cgroup namespace and reports READY, so nothing of
+         * the container's own runs outside the cgroup. */
+        if ((x->cg && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0) ||
+            (x->c->process->has_oom_score_adj &&
+             (r = process_set_oom_score_adj(pid, x->c->process->oom_score_adj, err)) < 0) ||
+            (r = sync_send(x->sync[0], SYNC_CGROUP, -1, err)) < 0)
+                return prefer_child_error(x, r, err);
         for (;;) {
                 struct sync_msg m;
                 _cleanup_close_ int fd = -1;

@@ -20,6 +20,7 @@ struct create_ctx {
         int ns_fds[RUNTIME_NS_KINDS]; /* namespaces joined by path, else -1 */
         char *state_json;             /* for hooks, status "creating" */
         char *exe;                    /* child: resolved args[0] */
+        bool in_cgroup;               /* child: SYNC_CGROUP seen */
 };
 
 /* The state document that hooks get on stdin while creating. */

@@ -229,6 +229,16 @@ out:
  * costs one copy of the binary per create/run/exec; non-dumpability of the
  * init until exec is a second, independent layer.
  */
+int runtime_binary_is_sealed(void)
+{
+        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return 0;
+        int seals = fcntl(self, F_GET_SEALS);
+        const int want = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+        return seals >= 0 && (seals & want) == want;
+}
+
 int runtime_binary_ensure_sealed(char **argv, struct berth_error **err)
 {
         _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -57,13 +57,13 @@ static int write_time_offsets(const struct runtime_config *c, struct berth_error
 }
 
 /* New namespaces that clone() did not make.  After the joins, so that they
- * belong to the (possibly joined) user namespace; cgroup last, after the
- * parent moved us into the container's cgroup, so that it becomes its root. */
+ * belong to the (possibly joined) user namespace.  The cgroup namespace
+ * comes later (enter_cgroup_ns). */
 static int unshare_namespaces(const struct runtime_config *c, struct berth_error **err)
 {
         int flags = 0;
         static const int kinds[] = {RUNTIME_NS_NET, RUNTIME_NS_IPC, RUNTIME_NS_UTS,
-                                    RUNTIME_NS_MOUNT, RUNTIME_NS_CGROUP};
+                                    RUNTIME_NS_MOUNT};
         for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
                 if (c->ns[kinds[i]].enabled && c->ns[kinds[i]].path == NULL)
                         flags |= runtime_ns_flag(kinds[i]);
@@ -79,7 +79,43 @@ static int unshare_namespaces(const struct runtime_config *c, struct berth_error
         return 0;
 }
 
-static int setup_terminal(const struct create_ctx *x, int sync, struct berth_error **err)
+/* sync_expect() that also takes the parent's SYNC_CGROUP, which may
+ * arrive between any two of our requests. */
+static int expect(struct create_ctx *x, int sync, int type, int *fdpass, struct berth_error **err)
+{
+        for (;;) {
+                struct sync_msg m;
+                int r = sync_recv(sync, &m, fdpass, err);
+                if (r < 0)
+                        return r;
+                if (m.type == SYNC_CGROUP && type != SYNC_CGROUP) {
+                        x->in_cgroup = true;
+                        continue;
+                }
+                if (m.type == SYNC_ERROR)
+                        return berth_err(err, m.code, "%s", m.text);
+                if (m.type != type)
+                        return berth_err(err, EPROTO, "sync: expected message %d, got %d", type,
+                                         m.type);
+                return 0;
+        }
+}
+
+/* Once in the container's cgroup: a new cgroup namespace is rooted there. */
+static int enter_cgroup_ns(struct create_ctx *x, int sync, struct berth_error **err)
+{
+        int r;
+        if (!x->in_cgroup && (r = expect(x, sync, SYNC_CGROUP, NULL, err)) < 0)
+                return r;
+        x->in_cgroup = true;
+        const struct runtime_config *c = x->c;
+        if (c->ns[RUNTIME_NS_CGROUP].enabled && c->ns[RUNTIME_NS_CGROUP].path == NULL &&
+            unshare(CLONE_NEWCGROUP) < 0)
+                return berth_err(err, errno, "creating the cgroup namespace");
+        return 0;
+}
+
+static int setup_terminal(struct create_ctx *x, int sync, struct berth_error **err)
 {
         _cleanup_close_ int master = -1, slave = -1;
         int r = runtime_terminal_open(&master, &slave, err);
@@ -89,7 +125,7 @@ static int setup_terminal(const struct create_ctx *x, int sync, struct berth_err
          * socket: that path is on the host, out of our reach now. */
         if ((r = sync_send(sync, SYNC_TERMINAL, master, err)) < 0)
                 return r;
-        if ((r = sync_expect(sync, SYNC_TERMINAL_DONE, NULL, err)) < 0)
+        if ((r = expect(x, sync, SYNC_TERMINAL_DONE, NULL, err)) < 0)
                 return r;
         return runtime_terminal_setup_child(slave, err);
 }
@@ -100,7 +136,7 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
         bool userns = c->ns[RUNTIME_NS_USER].enabled;
         int r;
         *stage = STAGE_NAMESPACES;
-        if ((r = sync_expect(sync, SYNC_GO, NULL, err)) < 0)
+        if ((r = expect(x, sync, SYNC_GO, NULL, err)) < 0)
                 return r;
         if (userns && x->ns_fds[RUNTIME_NS_USER] < 0) {
                 /* Become the container's root of the new user namespace; the
@@ -131,7 +167,7 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
                         x->state_json = create_state_json(x, (pid_t)atoi(self));
                 }
                 if ((r = sync_send(sync, SYNC_HOOKS, -1, err)) < 0 ||
-                    (r = sync_expect(sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
+                    (r = expect(x, sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
                         return r;
                 /* createContainer: in the container's namespaces, before
                  * pivot_root, so the hook paths are still the host's. */
@@ -148,6 +184,8 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
                 return berth_err(err, errno, "chroot to `%s`", x->rootfs);
         }
         *stage = STAGE_PROCESS;
+        if ((r = enter_cgroup_ns(x, sync, err)) < 0)
+                return r;
         if (c->process->terminal && (r = setup_terminal(x, sync, err)) < 0)
                 return r;
         if ((r = process_chdir(c->process, err)) < 0)

@@ -19,7 +19,8 @@
  * from it, so the user sees one chain whichever side failed.
  */
 enum sync_type {
-        SYNC_GO = 1,        /* parent -> child: id maps written, cgroup entered */
+        SYNC_GO = 1,        /* parent -> child: id maps written */
+        SYNC_CGROUP,        /* parent -> child: moved into the container's cgroup */
         SYNC_HOOKS,         /* child -> parent: namespaces exist, run prestart/createRuntime */
         SYNC_HOOKS_DONE,    /* parent -> child */
         SYNC_TERMINAL,      /* child -> parent: pty master attached as SCM_RIGHTS */

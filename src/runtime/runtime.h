@@ -85,6 +85,9 @@ int runtime_container_pause(const char *root, const char *id, bool paused,
 int runtime_container_update(const char *root, const char *id, json_t *resources,
                              struct berth_error **err);
 
+/* 1 when the running binary is already the sealed copy. */
+int runtime_binary_is_sealed(void);
+
 /* CVE-2019-5736 class: make sure the running binary is a sealed memfd copy
  * of itself (re-executing into one if not), so nothing reached through
  * /proc/PID/exe can write to the binary on the host.  Returns only when
