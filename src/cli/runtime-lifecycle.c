@@ -12,7 +12,7 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-enum { OPT_BUNDLE = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_NO_PIVOT, OPT_DETACH, OPT_NOOP };
+enum { OPT_BUNDLE = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_NO_PIVOT, OPT_PRESERVE, OPT_NOOP };
 
 static const struct option create_opts[] = {
     {"bundle", required_argument, NULL, 'b'},
@@ -21,7 +21,7 @@ static const struct option create_opts[] = {
     {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
     {"detach", no_argument, NULL, 'd'},
     {"no-new-keyring", no_argument, NULL, OPT_NOOP},
-    {"preserve-fds", required_argument, NULL, OPT_NOOP},
+    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
     {"no-subreaper", no_argument, NULL, OPT_NOOP},
     {0},
 };
@@ -49,6 +49,14 @@ static int parse_create(int argc, char **argv, struct runtime_create_options *o,
                 case 'd':
                         *detach = true;
                         break;
+                case OPT_PRESERVE: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (*optarg == '\0' || *end != '\0' || v > 1024)
+                                return rt_usage(err, argv[0], "--preserve-fds takes a count");
+                        o->preserve_fds = (unsigned)v;
+                        break;
+                }
                 case OPT_NOOP:
                         break;
                 default:

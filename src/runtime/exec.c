@@ -77,7 +77,7 @@ static int exec_child_setup(struct exec_ctx *x, char **exe, struct berth_error *
                         return r;
         }
         if ((r = process_chdir(p, err)) < 0 || (r = process_lookup_path(p, exe, err)) < 0 ||
-            (r = process_close_fds(err)) < 0)
+            (r = process_close_fds(0, err)) < 0)
                 return r;
         return process_apply(p, x->c ? x->c->seccomp : NULL, err);
 }

@@ -209,7 +209,7 @@ static int init_wait_and_exec(struct create_ctx *x, int *conn, struct berth_erro
         if (c->hooks &&
             (r = runtime_hooks_run(c->hooks, RUNTIME_HOOK_START_CONTAINER, x->state_json, err)) < 0)
                 return berth_err_wrap(err, "startContainer hook");
-        if ((r = process_close_fds(err)) < 0)
+        if ((r = process_close_fds(x->opts->preserve_fds, err)) < 0)
                 return r;
         if ((r = process_apply(c->process, c->seccomp, err)) < 0)
                 return r;

@@ -63,8 +63,8 @@ int rootfs_finish(const struct runtime_config *c, struct berth_error **err);
 int process_lookup_path(const struct runtime_process *p, char **out, struct berth_error **err);
 int process_apply(const struct runtime_process *p, const struct runtime_seccomp *seccomp,
                   struct berth_error **err);
-/* Close or mark close-on-exec every fd above 2, except keep (may be -1). */
-int process_close_fds(struct berth_error **err);
+/* Mark close-on-exec every fd from 3 + preserve up. */
+int process_close_fds(unsigned preserve, struct berth_error **err);
 int process_chdir(const struct runtime_process *p, struct berth_error **err);
 int process_set_oom_score_adj(pid_t pid, int adj, struct berth_error **err);
 

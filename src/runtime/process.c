@@ -81,13 +81,13 @@ int process_chdir(const struct runtime_process *p, struct berth_error **err)
         return 0;
 }
 
-int process_close_fds(struct berth_error **err)
+int process_close_fds(unsigned preserve, struct berth_error **err)
 {
         /* Every fd above stderr gets close-on-exec: the sync socket, the
          * start socket, O_PATH and directory fds of the host, anything a
          * library opened.  Whatever we still need until exec keeps working,
          * and none of it reaches the container's process. */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        if (syscall(SYS_close_range, 3U + preserve, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
                 return 0;
         _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
         if (d == NULL)
@@ -95,7 +95,7 @@ int process_close_fds(struct berth_error **err)
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
                 int fd = atoi(e->d_name);
-                if (fd > 2 && fd != dirfd(d))
+                if (fd >= 3 + (int)preserve && fd != dirfd(d))
                         fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
         return 0;

@@ -21,6 +21,9 @@ struct runtime_create_options {
         const char *pid_file;       /* may be NULL */
         const char *console_socket; /* may be NULL */
         bool no_pivot;
+        /* fds 3 .. 3+preserve_fds-1 of the caller reach the process (runc's
+         * --preserve-fds); every other fd is closed at exec. */
+        unsigned preserve_fds;
 };
 
 /*

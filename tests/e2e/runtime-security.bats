@@ -156,3 +156,11 @@ teardown() { rt_teardown; }
 	[[ "$output" == *cwd-denied* ]]
 	[[ "$output" != *memfd* ]]
 }
+
+@test "security: --preserve-fds passes exactly the first N extra fds" {
+	cfg_sh 'ls /proc/self/fd | sort -n | tr "\n" " "; cat <&3'
+	echo via-fd-3 >"$TEST_TMP/three"
+	run "$BERTH_RUNTIME" --root "$STATE" run --preserve-fds 1 --bundle "$BUNDLE" "$CID" 3<"$TEST_TMP/three" 4</dev/null
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0 1 2 3 4 via-fd-3" ]
+}
