@@ -389,8 +389,10 @@ int runtime_container_create(const char *root, const char *id,
                 goto fail;
         }
         close(steal_fd(&x.sync[1]));
+        log_debug("container %s: init is pid %d", id, (int)pid);
         if ((r = parent_sync(&x, pid, err)) < 0)
                 goto fail;
+        log_debug("container %s: created, waiting for start", id);
 
         struct runtime_state s = {
             .id = (char *)id,
@@ -462,6 +464,7 @@ int runtime_container_start(const char *root, const char *id, struct berth_error
                 goto out;
         }
         unlinkat(dfd, "start.sock", 0);
+        log_debug("container %s: started pid %d", id, (int)s->pid);
         free(s->status);
         s->status = xstrdup("running");
         if ((r = state_save(root, s, err)) < 0)
