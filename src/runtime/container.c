@@ -348,7 +348,7 @@ static void cleanup_failed(struct create_ctx *x, pid_t *pid)
                 berth_error_free(steal_pointer(&scratch));
                 runtime_cgroup_destroy(x->cg, &scratch);
                 berth_error_free(steal_pointer(&scratch));
-                x->cg = NULL;
+                runtime_cgroup_free(steal_pointer(&x->cg));
         }
         if (x->state_dfd >= 0) {
                 _cleanup_close_ int rootfd = open(x->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

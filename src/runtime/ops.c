@@ -144,16 +144,16 @@ int runtime_container_delete(const char *root, const char *id, bool force, struc
                  * with the host) still hold the cgroup. */
                 runtime_cgroup_kill_all(l.cg, SIGKILL, &scratch);
                 berth_error_free(steal_pointer(&scratch));
-                for (int i = 0; i < 200; i++) {
-                        if (runtime_cgroup_destroy(l.cg, &scratch) == 0) {
-                                l.cg = NULL;
-                                break;
-                        }
+                bool removed = false;
+                for (int i = 0; i < 200 && !removed; i++) {
+                        removed = runtime_cgroup_destroy(l.cg, &scratch) == 0;
                         berth_error_free(steal_pointer(&scratch));
-                        struct timespec ts = {0, 10 * 1000 * 1000};
-                        nanosleep(&ts, NULL);
+                        if (!removed) {
+                                struct timespec ts = {0, 10 * 1000 * 1000};
+                                nanosleep(&ts, NULL);
+                        }
                 }
-                if (l.cg) {
+                if (!removed) {
                         r = berth_err(err, EBUSY, "removing the cgroup of `%s`", id);
                         goto out;
                 }

@@ -165,7 +165,9 @@ bad_create() {
 inject_create() {
 	require_cmd strace
 	# Bounded: should the fault not fire, strace would wait on the init.
-	run timeout 20 strace -f -qq -o /dev/null -e "trace=${1%%:*}" -e "inject=$1" \
+	# (LeakSanitizer cannot run under ptrace, should this be an ASan build.)
+	run env ASAN_OPTIONS=detect_leaks=0 timeout 20 strace -f -qq -o /dev/null \
+		-e "trace=${1%%:*}" -e "inject=$1" \
 		"$BERTH_RUNTIME" --root "$STATE" create --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
