@@ -415,6 +415,10 @@ int runtime_container_create(const char *root, const char *id,
                 goto fail;
         if (opts->pid_file && (r = write_pid_file(opts->pid_file, pid, err)) < 0)
                 goto fail;
+        /* Until this message the init dies with us: a create killed
+         * half-way leaves no init that no state file points at. */
+        if ((r = sync_send(x.sync[0], SYNC_SAVED, -1, err)) < 0)
+                goto fail;
         if (out_pid)
                 *out_pid = pid;
         r = 0;

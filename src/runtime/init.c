@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -195,16 +196,45 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
         return 0;
 }
 
+/* Block until `start` connects.  Until the parent confirms that the state
+ * is saved (SYNC_SAVED), its death (EOF on the sync socket) ends us too: no
+ * state would ever lead to us. */
+static int wait_for_start(struct create_ctx *x, int *sync, struct berth_error **err)
+{
+        for (;;) {
+                struct pollfd p[2] = {{.fd = x->start_listen, .events = POLLIN},
+                                      {.fd = *sync, .events = POLLIN}};
+                int n = poll(p, *sync >= 0 ? 2 : 1, -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "waiting for start");
+                if (*sync >= 0 && p[1].revents) {
+                        struct sync_msg m;
+                        struct berth_error *scratch = NULL;
+                        if (sync_recv(*sync, &m, NULL, &scratch) < 0 || m.type != SYNC_SAVED) {
+                                berth_error_free(scratch);
+                                _exit(1);
+                        }
+                        close(*sync);
+                        *sync = -1;
+                }
+                if (p[0].revents & POLLIN) {
+                        int conn = accept4(x->start_listen, NULL, NULL, SOCK_CLOEXEC);
+                        if (conn >= 0 || (errno != EINTR && errno != EAGAIN))
+                                return conn >= 0 ? conn : berth_err(err, errno, "accept");
+                }
+        }
+}
+
 /* Wait for `start`, then become the container's process. */
-static int init_wait_and_exec(struct create_ctx *x, int *conn, struct berth_error **err)
+static int init_wait_and_exec(struct create_ctx *x, int *sync, int *conn, struct berth_error **err)
 {
         const struct runtime_config *c = x->c;
         int r;
-        do
-                *conn = accept4(x->start_listen, NULL, NULL, SOCK_CLOEXEC);
-        while (*conn < 0 && errno == EINTR);
+        *conn = wait_for_start(x, sync, err);
         if (*conn < 0)
-                return berth_err(err, errno, "waiting for start");
+                return *conn;
         close(steal_fd(&x->start_listen));
         if (c->hooks &&
             (r = runtime_hooks_run(c->hooks, RUNTIME_HOOK_START_CONTAINER, x->state_json, err)) < 0)
@@ -232,13 +262,13 @@ void init_main(struct create_ctx *x)
                 _exit(1);
         }
         /* From here the parent may exit (runc's `create` returns): we
-         * must survive it. */
+         * must survive it, but not before it saved the state (see
+         * wait_for_start). */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (sync_send(sync, SYNC_READY, -1, &err) < 0)
                 _exit(1);
-        close(sync);
         int conn = -1;
-        init_wait_and_exec(x, &conn, &err);
+        init_wait_and_exec(x, &sync, &conn, &err);
         if (conn >= 0)
                 sync_send_error(conn, STAGE_EXEC, err);
         _exit(127);

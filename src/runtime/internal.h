@@ -26,6 +26,7 @@ enum sync_type {
         SYNC_TERMINAL,      /* child -> parent: pty master attached as SCM_RIGHTS */
         SYNC_TERMINAL_DONE, /* parent -> child */
         SYNC_READY,         /* child -> parent: created, waiting for start */
+        SYNC_SAVED,         /* parent -> child: state.json written, the container exists */
         SYNC_ERROR,         /* either way: stage, errno, text */
 };
 
