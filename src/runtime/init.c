@@ -139,6 +139,10 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
         *stage = STAGE_NAMESPACES;
         if ((r = expect(x, sync, SYNC_GO, NULL, err)) < 0)
                 return r;
+        /* Not dumpable from here on.  Not before: a non-dumpable task's
+         * /proc files belong to the host's root, and a rootless parent
+         * could not have written our id maps. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (userns && x->ns_fds[RUNTIME_NS_USER] < 0) {
                 /* Become the container's root of the new user namespace; the
                  * parent has written the maps by now. */
@@ -255,7 +259,6 @@ void init_main(struct create_ctx *x)
         close(x->sync[0]);
         /* Die with the parent while it still owns us (until READY). */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         umask(0);
         if (init_setup(x, sync, &stage, &err) < 0) {
                 sync_send_error(sync, stage, err);

@@ -139,6 +139,7 @@ teardown() { rt_teardown; }
 	cfg '.process.terminal = false'
 	cfg_sh 'id -u; cat /proc/self/uid_map; echo "pid=$$"'
 	run "${user[@]}" "$BERTH_RUNTIME" --root "$STATE" run --bundle "$BUNDLE" "$CID"
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 0 ]
 	[[ "${lines[1]}" =~ ^\ *0\ +1000\ +1$ ]]
