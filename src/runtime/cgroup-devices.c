@@ -50,7 +50,9 @@ static int32_t access_bits(const char *access)
 
 #define ACC_ALL (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
 
-static void emit_rule(struct prog *p, const struct runtime_device_rule *r)
+/* Returns false when the rule matches every request: nothing after it can
+ * run (and the verifier refuses unreachable instructions). */
+static bool emit_rule(struct prog *p, const struct runtime_device_rule *r)
 {
         size_t jumps[8], nj = 0;
         int32_t acc = access_bits(r->access);
@@ -78,6 +80,7 @@ static void emit_rule(struct prog *p, const struct runtime_device_rule *r)
         /* Each failed test jumps to the next rule, i.e. here. */
         for (size_t i = 0; i < nj; i++)
                 p->insns[jumps[i]].off = (int16_t)(p->len - jumps[i] - 1);
+        return nj > 0;
 }
 
 void cgroup_devices_program(const struct runtime_device_rule *rules, size_t n,
@@ -89,13 +92,14 @@ void cgroup_devices_program(const struct runtime_device_rule *rules, size_t n,
         emit(&p, BPF_ALU | BPF_AND | BPF_K, 3, 0, 0, 0xffff);
         emit(&p, BPF_ALU | BPF_MOV | BPF_X, 4, 2, 0, 0);
         emit(&p, BPF_ALU | BPF_RSH | BPF_K, 4, 0, 0, 16);
-        emit(&p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 0, 4); /* major */
-        emit(&p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, 0, 8); /* minor */
+        emit(&p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, 4, 0); /* major */
+        emit(&p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, 8, 0); /* minor */
         for (size_t i = n; i > 0; i--)
-                if (rules[i - 1].access[0] != '\0')
-                        emit_rule(&p, &rules[i - 1]);
+                if (rules[i - 1].access[0] != '\0' && !emit_rule(&p, &rules[i - 1]))
+                        goto done;
         emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
         emit(&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+done:
         *out = p.insns;
         *len = p.len;
 }
@@ -145,9 +149,12 @@ int cgroup_v2_devices_apply(const char *dir, const struct runtime_device_rule *r
         a.log_size = 65536;
         a.log_level = 1;
         _cleanup_close_ int progfd = sys_bpf(BPF_PROG_LOAD, &a);
-        if (progfd < 0)
-                return berth_err(err, errno, "loading the device rules as eBPF (%zu rules): %.200s",
-                                 n, log);
+        if (progfd < 0) {
+                int e = errno;
+                log[strcspn(log, "\n")] = '\0';
+                return berth_err(err, e, "loading the device rules as eBPF (%zu rules): %.200s", n,
+                                 log);
+        }
 
         /* Attach the new program before detaching the old ones, so that
          * there is no instant with no rules at all. */

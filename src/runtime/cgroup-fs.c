@@ -174,6 +174,51 @@ int cgroup_path_normalize(const char *in, char **out, struct berth_error **err)
         return 0;
 }
 
+/* A unit name part: what systemd accepts, minus anything path-like. */
+static bool unit_name_ok(const char *s, size_t len)
+{
+        for (size_t i = 0; i < len; i++)
+                if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+                    !(s[i] >= '0' && s[i] <= '9') && strchr("-_.@", s[i]) == NULL)
+                        return false;
+        return len > 0 && !(len == 1 && s[0] == '.') && !(len == 2 && s[0] == '.' && s[1] == '.');
+}
+
+int cgroup_path_from_systemd(const char *in, char **out, struct berth_error **err)
+{
+        const char *c1 = strchr(in, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL || strchr(c2 + 1, ':') != NULL)
+                return berth_err(err, EINVAL,
+                                 "cgroupsPath `%s`: expected a path or \"slice:prefix:name\"", in);
+        size_t slen = (size_t)(c1 - in), plen = (size_t)(c2 - c1 - 1);
+        const char *slice = slen > 0 ? in : "system.slice", *prefix = c1 + 1, *name = c2 + 1;
+        if (slen == 0)
+                slen = strlen(slice);
+        if (!unit_name_ok(slice, slen) || slen < 7 || strncmp(slice + slen - 6, ".slice", 6) != 0 ||
+            (plen > 0 && !unit_name_ok(prefix, plen)) || !unit_name_ok(name, strlen(name)))
+                return berth_err(err, EINVAL, "cgroupsPath `%s`: not a valid systemd unit path",
+                                 in);
+        /* "a-b-c.slice" lives in "a.slice/a-b.slice/a-b-c.slice"; "-.slice"
+         * is the root. */
+        _cleanup_free_ char *res = xstrdup("");
+        if (!(slen == 7 && slice[0] == '-')) {
+                size_t base = slen - 6;
+                if (slice[0] == '-' || slice[base - 1] == '-' ||
+                    memmem(slice, base, "--", 2) != NULL)
+                        return berth_err(err, EINVAL, "cgroupsPath `%s`: invalid slice name", in);
+                for (size_t i = 0; i <= base; i++) {
+                        if (i < base && slice[i] != '-')
+                                continue;
+                        char *next = xasprintf("%s/%.*s.slice", res, (int)i, slice);
+                        free(res);
+                        res = next;
+                }
+        }
+        *out = plen > 0 ? xasprintf("%s/%.*s-%s.scope", res, (int)plen, prefix, name)
+                        : xasprintf("%s/%s.scope", res, name);
+        return 0;
+}
+
 int cgroup_write(const char *dir, const char *file, const char *value, struct berth_error **err)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);

@@ -63,6 +63,11 @@ const struct cgroup_hier *cgroup_v2_hier(const struct runtime_cgroup *cg);
  * given back as "/a/b" (absolute, no doubled or trailing slashes). */
 int cgroup_path_normalize(const char *in, char **out, struct berth_error **err);
 
+/* systemd's "slice:prefix:name" as the path systemd would give it:
+ * "a-b.slice:p:n" -> "/a.slice/a-b.slice/p-n.scope" (an empty slice is
+ * system.slice).  The result still goes through cgroup_path_normalize(). */
+int cgroup_path_from_systemd(const char *in, char **out, struct berth_error **err);
+
 /* File helpers on dir/file.  cgroup_write() reports the kernel's refusal
  * with the value it refused. */
 int cgroup_write(const char *dir, const char *file, const char *value, struct berth_error **err);
@@ -88,6 +93,9 @@ int cgroup_v2_enable_controllers(const char *mount, const char *path, struct ber
 /* Everything on pure v2; only the "unified" map on hybrid. */
 int cgroup_v2_apply(const char *dir, const struct runtime_resources *res, bool unified_only,
                     struct berth_error **err);
+/* hugepageLimits alone (hybrid hosts whose hugetlb is in the unified tree). */
+int cgroup_v2_apply_hugetlb(const char *dir, const struct runtime_resources *res,
+                            struct berth_error **err);
 int cgroup_v2_freeze(const char *dir, bool frozen, struct berth_error **err);
 int cgroup_v2_is_frozen(const char *dir, struct berth_error **err);
 

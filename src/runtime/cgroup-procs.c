@@ -100,25 +100,40 @@ int runtime_cgroup_kill_all(const struct runtime_cgroup *cg, int sig, struct ber
         const struct cgroup_hier *v2 = cgroup_v2_hier(cg);
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        bool frozen;
+        int was_frozen, r;
 
-        /* cgroup.kill (Linux 5.14) SIGKILLs the whole subtree in the kernel,
-         * with no race against forks.  On hybrid the container's processes
-         * are in the unified tree as well, so it works there too. */
-        if (sig == SIGKILL && v2 != NULL && cgroup_has_file(v2->dir, "cgroup.kill"))
-                return cgroup_write(v2->dir, "cgroup.kill", "1", err);
-
-        /* Otherwise freeze first, so that no process forks a child we would
-         * miss between reading the list and signalling it. */
         {
                 _cleanup_error_ struct berth_error *scratch = NULL;
-                frozen = runtime_cgroup_freeze(cg, true, &scratch) == 0;
+                was_frozen = runtime_cgroup_is_frozen(cg, &scratch);
         }
-        int r = runtime_cgroup_pids(cg, &pids, &n, err);
+        /* cgroup.kill (Linux 5.14) SIGKILLs the whole subtree in the kernel,
+         * with no race against forks.  On hybrid the container's processes
+         * are in the unified tree as well, so it works there too; but a
+         * task stopped by the v1 freezer only dies once thawed. */
+        if (sig == SIGKILL && v2 != NULL && cgroup_has_file(v2->dir, "cgroup.kill")) {
+                if (cgroup_write(v2->dir, "cgroup.kill", "1", err) < 0)
+                        return berth_err_ret(*err);
+                if (was_frozen == 1 && cg->layout != CGROUP_LAYOUT_V2)
+                        return runtime_cgroup_freeze(cg, false, err);
+                return 0;
+        }
+
+        /* Otherwise freeze first, so that no process forks a child we would
+         * miss between reading the list and signalling it.  Without a
+         * freezer, signal what is there. */
+        bool froze;
+        {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                froze = runtime_cgroup_freeze(cg, true, &scratch) == 0;
+        }
+        r = runtime_cgroup_pids(cg, &pids, &n, err);
         for (size_t i = 0; r == 0 && i < n; i++)
                 if (kill(pids[i], sig) < 0 && errno != ESRCH)
                         r = berth_err(err, errno, "sending signal %d to pid %d", sig, (int)pids[i]);
-        if (frozen) {
+        /* Thaw so the signal is acted on, except that a container paused
+         * before stays paused, unless it was killed (a frozen task cannot
+         * die, and would keep its cgroup busy forever). */
+        if (froze && (was_frozen != 1 || sig == SIGKILL)) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 if (runtime_cgroup_freeze(cg, false, r < 0 ? &scratch : err) < 0 && r == 0)
                         r = berth_err_ret(*err);

@@ -42,6 +42,12 @@ void runtime_resources_free(struct runtime_resources *r)
         free(r->devices);
         strv_free(r->unified_keys);
         strv_free(r->unified_values);
+        free(r->blkio_weight_device);
+        for (size_t i = 0; i < RUNTIME_THROTTLE_N; i++)
+                free(r->blkio_throttle[i]);
+        for (size_t i = 0; i < r->n_hugepage_limits; i++)
+                free(r->hugepage_limits[i].page_size);
+        free(r->hugepage_limits);
         free(r);
 }
 
@@ -52,6 +58,7 @@ struct runtime_resources *runtime_resources_new(void)
         r->memory_swappiness = -1;
         r->cpu_shares = r->cpu_quota = r->cpu_period = -1;
         r->cpu_realtime_runtime = r->cpu_realtime_period = -1;
+        r->cpu_burst = r->cpu_idle = -1;
         r->pids_limit = -1;
         r->blkio_weight = -1;
         return r;
@@ -95,7 +102,7 @@ static int get_cpuset_list(json_t *obj, const char *key, const char *what, char 
         if (r <= 0)
                 return r;
         if ((*out)[strspn(*out, "0123456789,-")] != '\0')
-                return berth_err(err, EINVAL, "%s: `%s` is not a list like \"0-3,5\"", what, *out);
+                return berth_err(err, EINVAL, "%s: not a list like \"0-3,5\"", what);
         return 1;
 }
 
@@ -133,9 +140,14 @@ static int parse_cpu(json_t *c, struct runtime_resources *r, struct berth_error 
                     err) < 0 ||
             get_int(c, "realtimePeriod", W "cpu.realtimePeriod", 0, 0, &r->cpu_realtime_period,
                     err) < 0 ||
+            get_int(c, "burst", W "cpu.burst", 0, INT64_MIN, &r->cpu_burst, err) < 0 ||
+            get_int(c, "idle", W "cpu.idle", 0, INT64_MIN, &r->cpu_idle, err) < 0 ||
             get_cpuset_list(c, "cpus", W "cpu.cpus", &r->cpu_cpus, err) < 0 ||
             get_cpuset_list(c, "mems", W "cpu.mems", &r->cpu_mems, err) < 0)
                 return berth_err_ret(*err);
+        if (r->cpu_idle > 1)
+                return berth_err(err, EINVAL, W "cpu.idle: must be 0 or 1 (got %" PRId64 ")",
+                                 r->cpu_idle);
         /* The kernel's own bounds for periods: 1ms..1s. */
         if (r->cpu_period > 0 && (r->cpu_period < 1000 || r->cpu_period > 1000000))
                 return berth_err(err, EINVAL,
@@ -198,6 +210,98 @@ static int parse_devices(json_t *arr, struct runtime_resources *r, struct berth_
                 runtime_resources_add_device(r, true, default_devices[i].type,
                                              default_devices[i].major, default_devices[i].minor,
                                              default_devices[i].access);
+        return 0;
+}
+
+/* A list of {major, minor, <value_key>} objects. */
+static int parse_blkio_devices(json_t *arr, const char *what, const char *value_key, int64_t min,
+                               int64_t max, struct runtime_blkio_device **out, size_t *n,
+                               struct berth_error **err)
+{
+        size_t i;
+        json_t *d;
+        json_array_foreach(arr, i, d)
+        {
+                _cleanup_free_ char *w = xasprintf("%s[%zu]", what, i);
+                _cleanup_free_ char *wmaj = xasprintf("%s.major", w);
+                _cleanup_free_ char *wmin = xasprintf("%s.minor", w);
+                _cleanup_free_ char *wval = xasprintf("%s.%s", w, value_key);
+                struct runtime_blkio_device dev = {-1, -1, -1};
+                if (!json_is_object(d))
+                        return berth_err(err, EINVAL, "%s: expected an object", w);
+                if (get_int(d, "major", wmaj, 0, INT64_MIN, &dev.major, err) < 0 ||
+                    get_int(d, "minor", wmin, 0, INT64_MIN, &dev.minor, err) < 0 ||
+                    get_int(d, value_key, wval, min, INT64_MIN, &dev.value, err) < 0)
+                        return berth_err_ret(*err);
+                if (dev.major < 0 || dev.minor < 0 || dev.value < 0)
+                        return berth_err(err, EINVAL, "%s: major, minor and %s are required", w,
+                                         value_key);
+                if (dev.major > UINT32_MAX || dev.minor > UINT32_MAX || dev.value > max)
+                        return berth_err(err, EINVAL, "%s: value out of range", w);
+                *out = xrealloc(*out, (*n + 1) * sizeof(**out));
+                (*out)[(*n)++] = dev;
+        }
+        return 0;
+}
+
+static int parse_blkio(json_t *b, struct runtime_resources *r, struct berth_error **err)
+{
+        static const char *const keys[RUNTIME_THROTTLE_N] = {
+            "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+            "throttleWriteIOPSDevice"};
+        json_t *a;
+        int k;
+        if (get_int(b, "weight", W "blockIO.weight", 0, 0, &r->blkio_weight, err) < 0)
+                return berth_err_ret(*err);
+        if (r->blkio_weight != -1 && (r->blkio_weight < 10 || r->blkio_weight > 1000))
+                return berth_err(err, EINVAL,
+                                 W "blockIO.weight: must be 10..1000 (got %" PRId64 ")",
+                                 r->blkio_weight);
+        if ((k = util_json_array(b, "weightDevice", W "blockIO.weightDevice", &a, err)) < 0 ||
+            (k > 0 &&
+             parse_blkio_devices(a, W "blockIO.weightDevice", "weight", 10, 1000,
+                                 &r->blkio_weight_device, &r->n_blkio_weight_device, err) < 0))
+                return berth_err_ret(*err);
+        for (size_t i = 0; i < RUNTIME_THROTTLE_N; i++) {
+                _cleanup_free_ char *what = xasprintf(W "blockIO.%s", keys[i]);
+                if ((k = util_json_array(b, keys[i], what, &a, err)) < 0 ||
+                    (k > 0 &&
+                     parse_blkio_devices(a, what, "rate", 0, INT64_MAX, &r->blkio_throttle[i],
+                                         &r->n_blkio_throttle[i], err) < 0))
+                        return berth_err_ret(*err);
+        }
+        return 0;
+}
+
+static int parse_hugepages(json_t *arr, struct runtime_resources *r, struct berth_error **err)
+{
+        size_t i;
+        json_t *h;
+        json_array_foreach(arr, i, h)
+        {
+                _cleanup_free_ char *w = xasprintf(W "hugepageLimits[%zu]", i);
+                _cleanup_free_ char *wsize = xasprintf("%s.pageSize", w);
+                _cleanup_free_ char *wlimit = xasprintf("%s.limit", w);
+                const char *size = NULL;
+                int64_t limit = -1;
+                if (!json_is_object(h))
+                        return berth_err(err, EINVAL, "%s: expected an object", w);
+                if (util_json_string(h, "pageSize", wsize, &size, err) < 0 ||
+                    get_int(h, "limit", wlimit, 0, INT64_MIN, &limit, err) < 0)
+                        return berth_err_ret(*err);
+                /* It becomes part of a file name: digits and a unit only. */
+                size_t digits = size != NULL ? strspn(size, "0123456789") : 0;
+                if (digits == 0 ||
+                    (strcmp(size + digits, "KB") != 0 && strcmp(size + digits, "MB") != 0 &&
+                     strcmp(size + digits, "GB") != 0))
+                        return berth_err(err, EINVAL, "%s: expected a size like \"2MB\"", wsize);
+                if (limit < 0)
+                        return berth_err(err, EINVAL, "%s: missing", wlimit);
+                r->hugepage_limits = xrealloc(r->hugepage_limits, (r->n_hugepage_limits + 1) *
+                                                                      sizeof(*r->hugepage_limits));
+                r->hugepage_limits[r->n_hugepage_limits++] =
+                    (struct runtime_hugepage_limit){.page_size = xstrdup(size), .limit = limit};
+        }
         return 0;
 }
 
@@ -268,12 +372,11 @@ int runtime_resources_parse(json_t *resources, struct runtime_resources **out,
             (k > 0 && get_int(o, "limit", W "pids.limit", -1, 0, &r->pids_limit, err) < 0))
                 return berth_err_ret(*err);
         if ((k = util_json_object(resources, "blockIO", W "blockIO", &o, err)) < 0 ||
-            (k > 0 && get_int(o, "weight", W "blockIO.weight", 0, 0, &r->blkio_weight, err) < 0))
+            (k > 0 && parse_blkio(o, r, err) < 0))
                 return berth_err_ret(*err);
-        if (r->blkio_weight != -1 && (r->blkio_weight < 10 || r->blkio_weight > 1000))
-                return berth_err(err, EINVAL,
-                                 W "blockIO.weight: must be 10..1000 (got %" PRId64 ")",
-                                 r->blkio_weight);
+        if ((k = util_json_array(resources, "hugepageLimits", W "hugepageLimits", &o, err)) < 0 ||
+            (k > 0 && parse_hugepages(o, r, err) < 0))
+                return berth_err_ret(*err);
         if ((k = util_json_array(resources, "devices", W "devices", &o, err)) < 0 ||
             (k > 0 && parse_devices(o, r, err) < 0))
                 return berth_err_ret(*err);

@@ -96,7 +96,8 @@ static int apply_cpu(const struct runtime_cgroup *cg, const struct runtime_resou
 {
         const struct cgroup_hier *h;
         if (res->cpu_shares >= 0 || res->cpu_quota != -1 || res->cpu_period >= 0 ||
-            res->cpu_realtime_period >= 0 || res->cpu_realtime_runtime != -1) {
+            res->cpu_realtime_period >= 0 || res->cpu_realtime_runtime != -1 ||
+            res->cpu_burst >= 0 || res->cpu_idle >= 0) {
                 if (need(cg, "cpu", "a cpu limit", &h, err) < 0)
                         return berth_err_ret(*err);
                 const char *d = h->dir;
@@ -110,6 +111,11 @@ static int apply_cpu(const struct runtime_cgroup *cg, const struct runtime_resou
                         return berth_err_ret(*err);
                 if (res->cpu_quota != -1 &&
                     cgroup_write_int(d, "cpu.cfs_quota_us", res->cpu_quota, err) < 0)
+                        return berth_err_ret(*err);
+                if (res->cpu_burst >= 0 &&
+                    cgroup_write_int(d, "cpu.cfs_burst_us", res->cpu_burst, err) < 0)
+                        return berth_err_ret(*err);
+                if (res->cpu_idle >= 0 && cgroup_write_int(d, "cpu.idle", res->cpu_idle, err) < 0)
                         return berth_err_ret(*err);
                 if (res->cpu_realtime_period >= 0 &&
                     cgroup_write_int(d, "cpu.rt_period_us", res->cpu_realtime_period, err) < 0)
@@ -178,6 +184,50 @@ static int apply_devices(const struct runtime_cgroup *cg, const struct runtime_r
         return 0;
 }
 
+static int apply_blkio_devices(const struct runtime_cgroup *cg, const struct runtime_resources *res,
+                               struct berth_error **err)
+{
+        static const char *const throttle_files[RUNTIME_THROTTLE_N] = {
+            "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+            "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+        const struct cgroup_hier *h = NULL;
+        char buf[96];
+        bool any = res->n_blkio_weight_device > 0;
+        for (size_t t = 0; t < RUNTIME_THROTTLE_N; t++)
+                any |= res->n_blkio_throttle[t] > 0;
+        if (!any)
+                return 0;
+        if (need(cg, "blkio", "a blockIO device limit", &h, err) < 0)
+                return berth_err_ret(*err);
+        if (res->n_blkio_weight_device > 0) {
+                const char *file =
+                    cgroup_has_file(h->dir, "blkio.weight_device")       ? "blkio.weight_device"
+                    : cgroup_has_file(h->dir, "blkio.bfq.weight_device") ? "blkio.bfq.weight_device"
+                                                                         : NULL;
+                if (file == NULL)
+                        return berth_err(err, EOPNOTSUPP,
+                                         "blockIO.weightDevice is set but the I/O scheduler has "
+                                         "no per-device weights");
+                for (size_t i = 0; i < res->n_blkio_weight_device; i++) {
+                        const struct runtime_blkio_device *d = &res->blkio_weight_device[i];
+                        snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRId64, d->major,
+                                 d->minor, d->value);
+                        if (cgroup_write(h->dir, file, buf, err) < 0)
+                                return berth_err_ret(*err);
+                }
+        }
+        /* A rate of 0 removes the device's limit, on v1 as in the spec. */
+        for (size_t t = 0; t < RUNTIME_THROTTLE_N; t++)
+                for (size_t i = 0; i < res->n_blkio_throttle[t]; i++) {
+                        const struct runtime_blkio_device *d = &res->blkio_throttle[t][i];
+                        snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRId64, d->major,
+                                 d->minor, d->value);
+                        if (cgroup_write(h->dir, throttle_files[t], buf, err) < 0)
+                                return berth_err_ret(*err);
+                }
+        return 0;
+}
+
 int cgroup_v1_apply(const struct runtime_cgroup *cg, const struct runtime_resources *res,
                     struct berth_error **err)
 {
@@ -203,6 +253,16 @@ int cgroup_v1_apply(const struct runtime_cgroup *cg, const struct runtime_resour
                 if (cgroup_write_int(h->dir, file, res->blkio_weight, err) < 0)
                         return berth_err_ret(*err);
         }
+        if (apply_blkio_devices(cg, res, err) < 0)
+                return berth_err_ret(*err);
+        /* hugetlb may live in the unified tree instead (cgroup.c sees to it). */
+        if (res->n_hugepage_limits > 0 && (h = cgroup_v1_hier(cg, "hugetlb")) != NULL)
+                for (size_t i = 0; i < res->n_hugepage_limits; i++) {
+                        _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes",
+                                                              res->hugepage_limits[i].page_size);
+                        if (cgroup_write_int(h->dir, file, res->hugepage_limits[i].limit, err) < 0)
+                                return berth_err_ret(*err);
+                }
         return apply_devices(cg, res, err);
 }
 

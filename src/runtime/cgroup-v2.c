@@ -67,10 +67,10 @@ int cgroup_v2_enable_controllers(const char *mount, const char *path, struct ber
         _cleanup_free_ char *dir = xstrdup(mount);
         for (const char *p = path + 1;;) {
                 size_t len = strcspn(p, "/");
-                if (p[len] == '\0')
-                        return 0;
                 if (enable_in(dir, err) < 0)
                         return berth_err_ret(*err);
+                if (p[len] == '\0')
+                        return 0;
                 char *next = xasprintf("%s/%.*s", dir, (int)len, p);
                 free(dir);
                 dir = next;
@@ -124,6 +124,10 @@ static int apply_cpu(const char *d, const struct runtime_resources *res, struct 
                 if (cgroup_write(d, "cpu.max", buf, err) < 0)
                         return berth_err_ret(*err);
         }
+        if (res->cpu_burst >= 0 && cgroup_write_int(d, "cpu.max.burst", res->cpu_burst, err) < 0)
+                return berth_err_ret(*err);
+        if (res->cpu_idle >= 0 && cgroup_write_int(d, "cpu.idle", res->cpu_idle, err) < 0)
+                return berth_err_ret(*err);
         if (res->cpu_realtime_runtime != -1 || res->cpu_realtime_period >= 0)
                 return berth_err(err, EOPNOTSUPP,
                                  "cpu.realtimeRuntime/realtimePeriod are not supported on "
@@ -151,6 +155,51 @@ static int apply_unified(const char *d, const struct runtime_resources *res,
         return 0;
 }
 
+int cgroup_v2_apply_hugetlb(const char *d, const struct runtime_resources *res,
+                            struct berth_error **err)
+{
+        for (size_t i = 0; i < res->n_hugepage_limits; i++) {
+                _cleanup_free_ char *file =
+                    xasprintf("hugetlb.%s.max", res->hugepage_limits[i].page_size);
+                if (!cgroup_has_file(d, file))
+                        return berth_err(err, EOPNOTSUPP,
+                                         "hugepageLimits: no `%s` in `%s` (page size not "
+                                         "supported, or hugetlb not enabled)",
+                                         file, d);
+                if (cgroup_write_int(d, file, res->hugepage_limits[i].limit, err) < 0)
+                        return berth_err_ret(*err);
+        }
+        return 0;
+}
+
+static int apply_io_devices(const char *d, const struct runtime_resources *res,
+                            struct berth_error **err)
+{
+        static const char *const keys[RUNTIME_THROTTLE_N] = {"rbps", "wbps", "riops", "wiops"};
+        char buf[96];
+        bool bfq = cgroup_has_file(d, "io.bfq.weight");
+        for (size_t i = 0; i < res->n_blkio_weight_device; i++) {
+                const struct runtime_blkio_device *x = &res->blkio_weight_device[i];
+                snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, x->major, x->minor,
+                         bfq ? (uint64_t)x->value : cgroup_blkio_to_io_weight(x->value));
+                if (cgroup_write(d, bfq ? "io.bfq.weight" : "io.weight", buf, err) < 0)
+                        return berth_err_ret(*err);
+        }
+        /* io.max takes one key at a time; 0 (no limit in the spec) is "max". */
+        for (size_t t = 0; t < RUNTIME_THROTTLE_N; t++)
+                for (size_t i = 0; i < res->n_blkio_throttle[t]; i++) {
+                        const struct runtime_blkio_device *x = &res->blkio_throttle[t][i];
+                        char rate[24] = "max";
+                        if (x->value > 0)
+                                snprintf(rate, sizeof(rate), "%" PRId64, x->value);
+                        snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %s=%s", x->major,
+                                 x->minor, keys[t], rate);
+                        if (cgroup_write(d, "io.max", buf, err) < 0)
+                                return berth_err_ret(*err);
+                }
+        return 0;
+}
+
 int cgroup_v2_apply(const char *d, const struct runtime_resources *res, bool unified_only,
                     struct berth_error **err)
 {
@@ -170,6 +219,8 @@ int cgroup_v2_apply(const char *d, const struct runtime_resources *res, bool uni
                 if (r < 0)
                         return r;
         }
+        if (apply_io_devices(d, res, err) < 0 || cgroup_v2_apply_hugetlb(d, res, err) < 0)
+                return berth_err_ret(*err);
         if (res->n_devices > 0 && cgroup_v2_devices_apply(d, res->devices, res->n_devices, err) < 0)
                 return berth_err_ret(*err);
         return apply_unified(d, res, err);

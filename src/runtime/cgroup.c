@@ -91,7 +91,8 @@ static int own_cgroup(const struct cgroup_mount *m, char **out, struct berth_err
                 char *c1 = strchr(line, ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
                 if (c2 == NULL)
                         continue;
-                *c2 = '\0';
+                *c1 = *c2 = '\0';
+                /* v2 is "0::/path"; v1 "N:ctrl,ctrl:/path". */
                 bool match =
                     m->v2 ? strcmp(line, "0") == 0 && c1[1] == '\0' : name_has(c1 + 1, first);
                 if (match) {
@@ -172,7 +173,13 @@ static int apply(const struct runtime_cgroup *cg, const struct runtime_resources
         if (res->unified_keys != NULL && v2 == NULL)
                 return berth_err(err, EOPNOTSUPP,
                                  "linux.resources.unified needs cgroup v2, and this host has v1");
+        if (res->n_hugepage_limits > 0 && cgroup_v1_hier(cg, "hugetlb") == NULL && v2 == NULL)
+                return berth_err(err, EOPNOTSUPP,
+                                 "hugepageLimits is set but the hugetlb controller is not mounted");
         if (cgroup_v1_apply(cg, res, err) < 0)
+                return berth_err_ret(*err);
+        if (v2 != NULL && res->n_hugepage_limits > 0 && cgroup_v1_hier(cg, "hugetlb") == NULL &&
+            cgroup_v2_apply_hugetlb(v2->dir, res, err) < 0)
                 return berth_err_ret(*err);
         if (v2 != NULL && res->unified_keys != NULL)
                 return cgroup_v2_apply(v2->dir, res, true, err);
@@ -206,18 +213,31 @@ int runtime_cgroup_create(const char *cgroups_path, const char *id,
                                          id != NULL ? id : "");
                 given = xasprintf("/berth/%s", id);
         } else {
-                if (strchr(cgroups_path, ':') != NULL && cgroups_path[0] != '/')
-                        return berth_err(err, EINVAL,
-                                         "cgroupsPath `%s`: systemd \"slice:prefix:name\" paths "
-                                         "are not supported (use a path like /berth/<id>)",
-                                         cgroups_path);
-                given = xstrdup(cgroups_path);
+                /* systemd's "slice:prefix:name" (containerd and kubelet with
+                 * the systemd driver): the same directories systemd would
+                 * make, managed here through cgroupfs. */
+                if (strchr(cgroups_path, ':') != NULL && cgroups_path[0] != '/') {
+                        if (cgroup_path_from_systemd(cgroups_path, &given, err) < 0)
+                                return berth_err_ret(*err);
+                } else {
+                        given = xstrdup(cgroups_path);
+                }
         }
         relative = given[0] != '/';
         if (cgroup_path_normalize(given, &path, err) < 0)
                 return berth_err_ret(*err);
         if (read_mountinfo(&cg->layout, &mounts, &n_mounts, err) < 0)
                 return berth_err_ret(*err);
+
+        bool v2_needed = res != NULL && res->unified_keys != NULL;
+        bool v1_hugetlb = false, v1_main = false;
+        for (size_t i = 0; i < n_mounts; i++) {
+                v1_hugetlb |= !mounts[i].v2 && name_has(mounts[i].name, "hugetlb");
+                v1_main |= !mounts[i].v2 &&
+                           (name_has(mounts[i].name, "memory") || name_has(mounts[i].name, "cpu") ||
+                            name_has(mounts[i].name, "pids"));
+        }
+        v2_needed |= !v1_main || (res != NULL && res->n_hugepage_limits > 0 && !v1_hugetlb);
 
         cg->h = xcalloc(n_mounts, sizeof(*cg->h));
         for (size_t i = 0; i < n_mounts; i++) {
@@ -236,10 +256,8 @@ int runtime_cgroup_create(const char *cgroups_path, const char *id,
                         goto fail;
                 }
                 /* On hybrid the unified tree holds no controller we use
-                 * unless the config names its files. */
-                if (h->v2 &&
-                    (cg->layout == CGROUP_LAYOUT_V2 || resources_on_v2(cg) ||
-                     (res != NULL && res->unified_keys != NULL)) &&
+                 * unless the config names its files or needs its hugetlb. */
+                if (h->v2 && (cg->layout == CGROUP_LAYOUT_V2 || v2_needed) &&
                     cgroup_v2_enable_controllers(h->mount, h->path, err) < 0) {
                         goto fail;
                 }

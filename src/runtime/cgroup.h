@@ -16,12 +16,35 @@
  */
 
 /* linux.resources of the OCI config, typed.  Unset numeric fields are -1
- * (or 0 where the spec says 0 means unset); unset strings are NULL. */
+ * (the spec's 0 "unset" and -1 "unlimited" both parse to -1, which is what
+ * a new cgroup has; so an update cannot lift a limit back to unlimited);
+ * unset strings are NULL. */
 struct runtime_device_rule {
         bool allow;
         char type;            /* 'a', 'c' or 'b' */
         int64_t major, minor; /* -1 = wildcard */
         char *access;         /* "rwm" subset */
+};
+
+/* A per-device blockIO value: a weight (weightDevice) or a rate in bytes or
+ * operations per second (throttle*Device). */
+struct runtime_blkio_device {
+        int64_t major, minor;
+        int64_t value;
+};
+
+enum runtime_blkio_throttle {
+        RUNTIME_THROTTLE_READ_BPS,
+        RUNTIME_THROTTLE_WRITE_BPS,
+        RUNTIME_THROTTLE_READ_IOPS,
+        RUNTIME_THROTTLE_WRITE_IOPS,
+        RUNTIME_THROTTLE_N,
+};
+
+/* hugepageLimits: pageSize as the kernel names it ("2MB", "1GB"). */
+struct runtime_hugepage_limit {
+        char *page_size;
+        int64_t limit;
 };
 
 struct runtime_resources {
@@ -30,13 +53,22 @@ struct runtime_resources {
         bool disable_oom_killer;
         int64_t cpu_shares, cpu_quota, cpu_period;         /* -1 unset */
         int64_t cpu_realtime_runtime, cpu_realtime_period; /* -1 unset */
+        int64_t cpu_burst, cpu_idle;                       /* -1 unset */
         char *cpu_cpus, *cpu_mems;
         int64_t pids_limit;   /* -1 unset; 0 also unset as in runc */
         int64_t blkio_weight; /* -1 unset */
         struct runtime_device_rule *devices;
         size_t n_devices;
-        /* cgroup v2 raw files ("unified" map), applied as is on v2. */
+        /* cgroup v2 raw files ("unified" map), written as is to the v2 tree
+         * (pure v2, or the unified part of hybrid; an error on pure v1). */
         char **unified_keys, **unified_values;
+        /* blockIO.weightDevice and the four throttle*Device lists. */
+        struct runtime_blkio_device *blkio_weight_device;
+        size_t n_blkio_weight_device;
+        struct runtime_blkio_device *blkio_throttle[RUNTIME_THROTTLE_N];
+        size_t n_blkio_throttle[RUNTIME_THROTTLE_N];
+        struct runtime_hugepage_limit *hugepage_limits;
+        size_t n_hugepage_limits;
 };
 
 /*
@@ -63,10 +95,15 @@ static inline void runtime_resources_freep(struct runtime_resources **r)
 struct runtime_cgroup;
 
 /*
- * Create the cgroup named by cgroupsPath (absolute, relative to each
- * hierarchy's root; NULL or "" gives "/berth/<id>"), apply res (may be NULL)
- * and return a handle.  Fails with EEXIST-free semantics: an existing empty
- * cgroup of that name is reused.
+ * Create the cgroup named by cgroupsPath in every hierarchy (and, on
+ * hybrid, in the unified tree), apply res (may be NULL) and return a
+ * handle.  An absolute path is relative to each hierarchy's root, a
+ * relative one to the caller's own cgroup in it (as runc); NULL or "" gives
+ * "/berth/<id>"; systemd's "slice:prefix:name" gives the directories
+ * systemd would ("a-b.slice:p:n" is /a.slice/a-b.slice/p-n.scope), made
+ * here without systemd.  "." and ".." parts are refused.  An existing empty cgroup of that name is
+ * reused; one with processes in it is refused (EBUSY).  On any failure every directory this call
+ * made is removed again.
  */
 int runtime_cgroup_create(const char *cgroups_path, const char *id,
                           const struct runtime_resources *res, struct runtime_cgroup **out,
@@ -86,12 +123,15 @@ int runtime_cgroup_update(const struct runtime_cgroup *cg, const struct runtime_
 int runtime_cgroup_freeze(const struct runtime_cgroup *cg, bool frozen, struct berth_error **err);
 /* 1 frozen, 0 not, negative error. */
 int runtime_cgroup_is_frozen(const struct runtime_cgroup *cg, struct berth_error **err);
-/* The pids in it (cgroup.procs), sorted. */
+/* The pids in it and in any cgroup below it (cgroup.procs), sorted. */
 int runtime_cgroup_pids(const struct runtime_cgroup *cg, pid_t **pids, size_t *n,
                         struct berth_error **err);
-/* Signal every process in it. */
+/* Signal every process in it.  SIGKILL uses cgroup.kill where the kernel
+ * has it (also on hybrid); otherwise freeze, signal each, thaw.  A paused
+ * container stays paused, except after SIGKILL.  Does not wait. */
 int runtime_cgroup_kill_all(const struct runtime_cgroup *cg, int sig, struct berth_error **err);
-/* 1 when the kernel OOM-killed a process in it, 0 when not. */
+/* 1 when the kernel OOM-killed a process in it, 0 when not (v2
+ * memory.events, v1 memory.oom_control; 0 before Linux 4.13 on v1). */
 int runtime_cgroup_oom_killed(const struct runtime_cgroup *cg, struct berth_error **err);
 
 struct runtime_cgroup_stats {
@@ -115,7 +155,10 @@ int runtime_cgroup_mounts(const struct runtime_cgroup *cg, struct runtime_cgroup
                           size_t *n, struct berth_error **err);
 void runtime_cgroup_mounts_free(struct runtime_cgroup_mount *m, size_t n);
 
-/* Remove the cgroup (it must be empty: kill_all and reap first). */
+/* Remove the cgroup from every hierarchy, sub-cgroups the container made
+ * included (its processes must be gone: kill_all first; EBUSY is retried
+ * for ~5s while they exit).  Its parents stay.  Goes on through the other
+ * hierarchies after a failure and reports the first. */
 int runtime_cgroup_destroy(struct runtime_cgroup *cg, struct berth_error **err);
 void runtime_cgroup_free(struct runtime_cgroup *cg);
 static inline void runtime_cgroup_freep(struct runtime_cgroup **cg)

@@ -12,6 +12,10 @@
  *   cgroup-probe freeze|thaw STATE
  *   cgroup-probe kill STATE SIGNAL
  *   cgroup-probe destroy STATE               SIGKILL all, wait, remove
+ *   cgroup-probe bpf-devices STATE RESOURCES attach the device rules as eBPF to
+ *                                            the v2 tree (also enforced on hybrid)
+ *   cgroup-probe run STATE open PATH r|w     child opens PATH; prints "open ok"
+ *                                            or the errno name
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/cgroup-internal.h"
 #include "runtime/cgroup.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -73,6 +78,14 @@ static void child_fork_loop(long n)
         _exit(0);
 }
 
+static void child_open(const char *path, const char *mode)
+{
+        int fd = open(path, (mode[0] == 'w' ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        printf("open %s\n", fd >= 0 ? "ok" : errno == EPERM ? "EPERM" : strerror(errno));
+        fflush(stdout);
+        _exit(0);
+}
+
 static void child_alloc(long mb)
 {
         size_t len = (size_t)mb << 20;
@@ -111,6 +124,8 @@ static int start(struct runtime_cgroup *cg, char **what, bool detach, pid_t *out
                         child_fork_loop(strtol(what[1], NULL, 10));
                 else if (strcmp(what[0], "alloc") == 0)
                         child_alloc(strtol(what[1], NULL, 10));
+                else if (strcmp(what[0], "open") == 0)
+                        child_open(what[1], what[2]);
                 for (;;)
                         pause();
         }
@@ -199,6 +214,8 @@ static int cmd(int argc, char **argv, struct berth_error **err)
                         return berth_err(err, EINVAL, "usage: run STATE WHAT [N]");
                 if (!detach && strcmp(argv[3], "sleep") != 0 && argc < 5)
                         return berth_err(err, EINVAL, "usage: run STATE %s N", argv[3]);
+                if (!detach && strcmp(argv[3], "open") == 0 && argc < 6)
+                        return berth_err(err, EINVAL, "usage: run STATE open PATH r|w");
                 if (start(cg, detach ? sleep_arg : argv + 3, detach, &pid, err) < 0)
                         return berth_err_ret(*err);
                 if (detach) {
@@ -258,6 +275,17 @@ static int cmd(int argc, char **argv, struct berth_error **err)
                                 printf("%s %s\n", *m[i].name ? m[i].name : "-", m[i].host_dir);
                 runtime_cgroup_mounts_free(m, n);
                 return 0;
+        }
+        if (strcmp(verb, "bpf-devices") == 0) {
+                _cleanup_json_ json_t *rj = NULL;
+                _cleanup_resources_ struct runtime_resources *res = NULL;
+                if (argc != 4 || cgroup_v2_hier(cg) == NULL)
+                        return berth_err(err, EINVAL, "usage: bpf-devices STATE RESOURCES (v2)");
+                if (util_json_load_string(argv[3], strlen(argv[3]), "resources", &rj, err) < 0 ||
+                    runtime_resources_parse(rj, &res, err) < 0)
+                        return berth_err_ret(*err);
+                return cgroup_v2_devices_apply(cgroup_v2_hier(cg)->dir, res->devices,
+                                               res->n_devices, err);
         }
         if (strcmp(verb, "destroy") == 0)
                 return destroy(cg, err);
