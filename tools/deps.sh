@@ -12,6 +12,8 @@ packages=(
 	# tests
 	libcmocka-dev bats busybox-static iproute2 nftables procps util-linux
 	tar gzip zstd xz-utils bzip2 jq python3 strace
+	golang-github-containers-common # a real seccomp profile for unit tests
+	python3-jsonschema # OCI schema checks in unit tests
 )
 
 missing=()

@@ -27,6 +27,8 @@ const char *const runtime_hook_names[RUNTIME_HOOK_KINDS] = {
 
 /* How much of a hook's stdout and stderr is kept for the error message. */
 #define CAPTURE_MAX (64 * 1024)
+/* How much of its first line goes into the error message. */
+#define LINE_MAX_SHOWN 1024
 
 void runtime_hooks_free(struct runtime_hooks *h)
 {
@@ -144,11 +146,13 @@ struct capture {
 };
 
 /* Read what is available; at EOF close the fd.  Beyond CAPTURE_MAX the
- * output is read and dropped so the hook never blocks on a full pipe. */
+ * output is read and dropped so the hook never blocks on a full pipe.  A
+ * bounded number of reads per call: a hook that writes without pause must
+ * not keep us from checking its deadline. */
 static void drain(struct capture *c)
 {
         char scratch[4096];
-        while (c->fd >= 0) {
+        for (int round = 0; round < 64 && c->fd >= 0; round++) {
                 char *dst = c->len < CAPTURE_MAX ? c->buf + c->len : scratch;
                 size_t room = c->len < CAPTURE_MAX ? CAPTURE_MAX - c->len : sizeof(scratch);
                 ssize_t n = read(c->fd, dst, room);
@@ -176,6 +180,9 @@ static const char *first_line(struct capture *c)
         size_t n = strlen(s);
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
                 s[--n] = '\0';
+        if (n > LINE_MAX_SHOWN)
+                /* In bounds: the line was longer than what this writes. */
+                memcpy(s + LINE_MAX_SHOWN, "...", 4);
         return s;
 }
 
@@ -256,6 +263,9 @@ int runtime_hook_run(const struct runtime_hook *hk, const char *state_json,
                 return berth_err(err, errno, "forking for hook `%s`", hk->path);
         if (pid == 0)
                 exec_hook(hk, argv, envp, in[0], out[1], errp[1], report[1]);
+        /* Also from this side, so a timeout can never race the child's own
+         * setpgid (fails harmlessly once it has exec'd). */
+        setpgid(pid, pid);
 
         close_pair(in);
         close_now(&out[1]);

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
@@ -379,29 +384,19 @@ static int add_rules(scmp_filter_ctx ctx, const struct runtime_seccomp_syscall *
         return 0;
 }
 
-int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err)
+/* The filter as libseccomp builds it, from the parsed profile. */
+static int build_ctx(const struct runtime_seccomp *s, scmp_filter_ctx *out,
+                     struct berth_error **err)
 {
         __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
         int r;
 
-        if (s == NULL)
-                return 0;
         ctx = seccomp_init(s->default_action);
         if (ctx == NULL)
                 return berth_err(err, EINVAL, "initializing seccomp filter");
 
-        /* no_new_privs follows process.noNewPrivileges, set by the caller;
-         * libseccomp must not turn it on behind the config's back. */
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-        if (r == 0 && s->flag_tsync)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-        if (r == 0 && s->flag_log)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-        if (r == 0 && s->flag_spec_allow)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-        if (r < 0)
-                return berth_err(err, -r, "setting seccomp filter flags");
-
+        /* Flags go to seccomp(2) directly (see runtime_seccomp_bpf_load);
+         * here only what shapes the program matters. */
         for (size_t i = 0; i < s->n_archs; i++) {
                 r = seccomp_arch_add(ctx, s->archs[i]);
                 /* The native architecture is already in a new filter. */
@@ -420,9 +415,103 @@ int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **e
                 if (add_rules(ctx, sc, err) < 0)
                         return berth_err_ret(*err);
         }
-
-        r = seccomp_load(ctx);
-        if (r < 0)
-                return berth_err(err, -r, "loading seccomp filter");
+        *out = steal_pointer(&ctx);
         return 0;
+}
+
+struct runtime_seccomp_bpf {
+        struct sock_filter *insns;
+        unsigned short len;
+        unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
+void runtime_seccomp_bpf_free(struct runtime_seccomp_bpf *bpf)
+{
+        if (bpf == NULL)
+                return;
+        free(bpf->insns);
+        free(bpf);
+}
+
+void runtime_seccomp_bpf_freep(struct runtime_seccomp_bpf **bpf)
+{
+        runtime_seccomp_bpf_free(*bpf);
+}
+
+int runtime_seccomp_compile(const struct runtime_seccomp *s, struct runtime_seccomp_bpf **out,
+                            struct berth_error **err)
+{
+        __attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+        _cleanup_seccomp_bpf_ struct runtime_seccomp_bpf *bpf = NULL;
+        _cleanup_close_ int fd = -1;
+        off_t size;
+        int r;
+
+        *out = NULL;
+        if (s == NULL)
+                return 0;
+        if (build_ctx(s, &ctx, err) < 0)
+                return berth_err_ret(*err);
+
+        /* libseccomp 2.5 exports only to an fd: a memfd keeps it in memory. */
+        fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "creating a memfd for the seccomp filter");
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return berth_err(err, -r, "generating the seccomp filter");
+        size = lseek(fd, 0, SEEK_END);
+        if (size < 0)
+                return berth_err(err, errno, "sizing the seccomp filter");
+        if (size == 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+                return berth_err(err, EINVAL, "seccomp filter of %lld bytes is malformed",
+                                 (long long)size);
+        size_t n = (size_t)size / sizeof(struct sock_filter);
+        if (n > BPF_MAXINSNS)
+                return berth_err(err, E2BIG,
+                                 "seccomp filter of %zu instructions exceeds the kernel's %d", n,
+                                 BPF_MAXINSNS);
+
+        bpf = xcalloc(1, sizeof(*bpf));
+        bpf->insns = xmalloc((size_t)size);
+        bpf->len = (unsigned short)n;
+        if (pread(fd, bpf->insns, (size_t)size, 0) != size)
+                return berth_err(err, errno ? errno : EIO, "reading the seccomp filter back");
+        bpf->flags = (s->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0) |
+                     (s->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+                     (s->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+        *out = steal_pointer(&bpf);
+        return 0;
+}
+
+size_t runtime_seccomp_bpf_len(const struct runtime_seccomp_bpf *bpf)
+{
+        return bpf != NULL ? bpf->len : 0;
+}
+
+int runtime_seccomp_bpf_load(const struct runtime_seccomp_bpf *bpf, struct berth_error **err)
+{
+        long r;
+
+        if (bpf == NULL)
+                return 0;
+        struct sock_fprog prog = {.len = bpf->len, .filter = bpf->insns};
+        /* One system call, no allocation: safe in a child after clone. */
+        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, bpf->flags, &prog);
+        if (r < 0)
+                return berth_err(err, errno, "loading seccomp filter");
+        if (r > 0)
+                /* TSYNC: the id of a thread that could not be synchronized. */
+                return berth_err(err, EBUSY, "loading seccomp filter: thread %ld would not sync",
+                                 r);
+        return 0;
+}
+
+int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err)
+{
+        _cleanup_seccomp_bpf_ struct runtime_seccomp_bpf *bpf = NULL;
+
+        if (runtime_seccomp_compile(s, &bpf, err) < 0)
+                return berth_err_ret(*err);
+        return runtime_seccomp_bpf_load(bpf, err);
 }

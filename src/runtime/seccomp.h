@@ -41,7 +41,9 @@ struct runtime_seccomp {
         size_t n_syscalls;
 };
 
-/* seccomp NULL or JSON null: *out = NULL and 0 (no filter).  Rejects with a
+/* seccomp NULL or JSON null: *out = NULL and 0 (no filter).  Argument
+ * values are JSON integers, so at most INT64_MAX; a negative one is taken
+ * as its 64-bit two's complement (-1 = 0xffffffffffffffff).  Rejects with a
  * one-line error: unknown actions, operators, architectures or flags, an
  * argument index above 5, errnoRet on an action other than ERRNO/TRACE, and
  * what berth does not implement (SCMP_ACT_NOTIFY, listenerPath). */
@@ -50,12 +52,32 @@ void runtime_seccomp_free(struct runtime_seccomp *s);
 void runtime_seccomp_freep(struct runtime_seccomp **s);
 #define _cleanup_seccomp_ __attribute__((cleanup(runtime_seccomp_freep)))
 
-/* Compile and install the filter in the calling process (the container's
- * init, just before exec).  Uses libseccomp; honours flags
- * (SECCOMP_FILTER_FLAG_*), architectures, errnoRet, and argument matches.
- * It does NOT set no_new_privs (that follows process.noNewPrivileges and is
- * the caller's job): without it the caller needs CAP_SYS_ADMIN.
- * s NULL is a no-op. */
+/*
+ * Compile the profile to a BPF program (libseccomp does the work, and
+ * allocates: do it in the runtime before clone), then install it in the
+ * container's init with runtime_seccomp_bpf_load, one system call.
+ * s NULL gives *out NULL, and loading NULL is a no-op.
+ *
+ * Loading does NOT set no_new_privs (that follows
+ * process.noNewPrivileges and is the caller's job): without it the caller
+ * needs CAP_SYS_ADMIN, and the kernel says EACCES.  So, as runc: with
+ * noNewPrivileges, set it and load last, after dropping capabilities (the
+ * profile then needs to allow only execve and what follows); without,
+ * load before the capabilities are dropped.  Flags (TSYNC, LOG,
+ * SPEC_ALLOW) are passed to seccomp(2).
+ */
+struct runtime_seccomp_bpf;
+int runtime_seccomp_compile(const struct runtime_seccomp *s, struct runtime_seccomp_bpf **out,
+                            struct berth_error **err);
+int runtime_seccomp_bpf_load(const struct runtime_seccomp_bpf *bpf, struct berth_error **err);
+/* Number of BPF instructions (0 for NULL). */
+size_t runtime_seccomp_bpf_len(const struct runtime_seccomp_bpf *bpf);
+void runtime_seccomp_bpf_free(struct runtime_seccomp_bpf *bpf);
+void runtime_seccomp_bpf_freep(struct runtime_seccomp_bpf **bpf);
+#define _cleanup_seccomp_bpf_ __attribute__((cleanup(runtime_seccomp_bpf_freep)))
+
+/* Both steps at once in the calling process (libseccomp allocates: not
+ * for a child of a multithreaded parent).  s NULL is a no-op. */
 int runtime_seccomp_load(const struct runtime_seccomp *s, struct berth_error **err);
 
 /* The names accepted in profiles (NULL-terminated), for `features`. */

@@ -47,6 +47,15 @@ int runtime_terminal_open(int *master, int *slave, struct berth_error **err)
         return 0;
 }
 
+int runtime_terminal_peer_path(int master, char **out, struct berth_error **err)
+{
+        char name[64];
+        if (ptsname_r(master, name, sizeof(name)) != 0)
+                return berth_err(err, errno, "naming the pty slave");
+        *out = xstrdup(name);
+        return 0;
+}
+
 int runtime_terminal_setup_child(int slave, struct berth_error **err)
 {
         /* setsid() fails for a process group leader; a session leader
@@ -76,6 +85,27 @@ int runtime_terminal_resize(int fd, unsigned int rows, unsigned int cols, struct
                 return berth_err(err, ERANGE, "terminal size %ux%u out of range", rows, cols);
         if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
                 return berth_err(err, errno, "setting the terminal size");
+        return 0;
+}
+
+int runtime_terminal_make_raw(int fd, struct termios *saved, struct berth_error **err)
+{
+        struct termios raw;
+        if (tcgetattr(fd, saved) < 0)
+                return berth_err(err, errno, "reading terminal settings");
+        raw = *saved;
+        cfmakeraw(&raw);
+        /* Keep output processing off too: the container's own pty already
+         * turned its \n into \r\n. */
+        if (tcsetattr(fd, TCSANOW, &raw) < 0)
+                return berth_err(err, errno, "setting the terminal to raw mode");
+        return 0;
+}
+
+int runtime_terminal_restore(int fd, const struct termios *saved, struct berth_error **err)
+{
+        if (tcsetattr(fd, TCSANOW, saved) < 0)
+                return berth_err(err, errno, "restoring terminal settings");
         return 0;
 }
 

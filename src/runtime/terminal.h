@@ -2,6 +2,8 @@
 #ifndef BERTH_RUNTIME_TERMINAL_H
 #define BERTH_RUNTIME_TERMINAL_H
 
+#include <termios.h>
+
 #include "util/error.h"
 
 /* A new pty pair: the master fd, and the slave opened O_NOCTTY.  Both are
@@ -10,6 +12,9 @@
  * container's own devpts instance. */
 int runtime_terminal_open(int *master, int *slave, struct berth_error **err);
 
+/* The slave's path ("/dev/pts/N"), e.g. to bind it over /dev/console. */
+int runtime_terminal_peer_path(int master, char **out, struct berth_error **err);
+
 /* Make fd (a pty slave) the calling process's controlling terminal and its
  * stdin/stdout/stderr.  Starts a new session first unless the caller
  * already leads one.  The slave fd itself is closed if it is above 2. */
@@ -17,6 +22,11 @@ int runtime_terminal_setup_child(int slave, struct berth_error **err);
 
 /* process.consoleSize: set the window size of a pty (either side). */
 int runtime_terminal_resize(int fd, unsigned int rows, unsigned int cols, struct berth_error **err);
+
+/* For the side that relays a user's terminal (`run -t`, attach): put fd in
+ * raw mode, keeping the old settings in *saved for the restore. */
+int runtime_terminal_make_raw(int fd, struct termios *saved, struct berth_error **err);
+int runtime_terminal_restore(int fd, const struct termios *saved, struct berth_error **err);
 
 /* runc's --console-socket protocol: connect to the unix socket at path
  * (SOCK_STREAM) and send master in one sendmsg: the fd as SCM_RIGHTS, and

@@ -129,6 +129,26 @@ static void test_parse(void **state)
         }
 }
 
+static void test_parse_spec_example(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *config = NULL;
+        _cleanup_hooks_ struct runtime_hooks *h = NULL;
+        const char *path = BERTH_SRCDIR "/../shared/fixtures/specs/oci-schemas/runtime-spec/test/"
+                                        "config/good/spec-example.json";
+
+        if (util_json_load_file(AT_FDCWD, path, &config, &err) < 0)
+                fail_msg("%s", err->msg);
+        assert_int_equal(runtime_hooks_parse(json_object_get(config, "hooks"), &h, &err), 0);
+        const size_t want[RUNTIME_HOOK_KINDS] = {2, 2, 1, 1, 1, 1};
+        for (int k = 0; k < RUNTIME_HOOK_KINDS; k++)
+                assert_int_equal(h->n[k], want[k]);
+        assert_string_equal(h->hooks[RUNTIME_HOOK_CREATE_CONTAINER][0].args[0], "-mount");
+        assert_string_equal(h->hooks[RUNTIME_HOOK_PRESTART][0].env[0], "key1=value1");
+        assert_int_equal(h->hooks[RUNTIME_HOOK_POSTSTART][0].timeout, 5);
+        assert_string_equal(h->hooks[RUNTIME_HOOK_POSTSTOP][0].path, "/usr/sbin/cleanup.sh");
+}
+
 static void test_stdin_env_args(void **state)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -294,6 +314,27 @@ static void test_background_keeps_pipes(void **state)
         assert_true(process_gone(bg));
 }
 
+static void test_flood(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        /* Endless output: the deadline still holds. */
+        struct runtime_hook hk = sh_hook("sh", "yes; exit 0", 1);
+        double t0 = now();
+        assert_int_equal(runtime_hook_run(&hk, "{}", &err), -ETIMEDOUT);
+        assert_true(now() - t0 < 5);
+        strv_free(hk.args);
+        berth_error_freep(&err);
+
+        /* A megabyte on one stderr line: the message keeps 1 KiB of it. */
+        hk = sh_hook("sh", "head -c 1000000 /dev/zero | tr '\\0' x >&2; exit 4", 10);
+        assert_true(runtime_hook_run(&hk, "{}", &err) < 0);
+        strv_free(hk.args);
+        const char *prefix = "hook `/bin/sh` exited with status 4: xxx";
+        assert_true(strncmp(err->msg, prefix, strlen(prefix)) == 0);
+        assert_int_equal(strlen(err->msg), strlen(prefix) - 3 + 1024 + 3);
+        assert_string_equal(err->msg + strlen(err->msg) - 4, "x...");
+}
+
 static void test_run_kind_in_order(void **state)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -320,6 +361,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_parse),
+            cmocka_unit_test(test_parse_spec_example),
             cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, teardown),
             cmocka_unit_test_setup_teardown(test_env_inherited_when_absent, setup, teardown),
             cmocka_unit_test_setup_teardown(test_large_state, setup, teardown),
@@ -327,6 +369,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
             cmocka_unit_test_setup_teardown(test_background_keeps_pipes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_run_kind_in_order, setup, teardown),
+            cmocka_unit_test(test_flood),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

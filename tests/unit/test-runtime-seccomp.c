@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,7 +66,9 @@ static void test_parse_good(void **state)
                      "{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
                      "{\"index\":1,\"value\":255,\"valueTwo\":3,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
                      "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-                     "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5}"
+                     "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5},"
+                     "{\"names\":[\"no_such_a\",\"no_such_b\"],\"action\":\"SCMP_ACT_KILL\","
+                     "\"args\":[{\"index\":2,\"value\":-1,\"op\":\"SCMP_CMP_NE\"}]}"
                      "]}");
 
         assert_int_equal(s->default_action, 0x00050000U | 38);
@@ -73,7 +76,7 @@ static void test_parse_good(void **state)
         assert_true(s->flag_log);
         assert_false(s->flag_tsync);
         assert_false(s->flag_spec_allow);
-        assert_int_equal(s->n_syscalls, 4);
+        assert_int_equal(s->n_syscalls, 5);
         /* The unknown name is dropped, the others resolved. */
         assert_int_equal(s->syscalls[0].n_nrs, 2);
         assert_string_equal(s->syscalls[0].names[0], "read");
@@ -89,6 +92,10 @@ static void test_parse_good(void **state)
         /* ERRNO without errnoRet is EPERM, as in runc. */
         assert_int_equal(s->syscalls[2].action, 0x00050000U | EPERM);
         assert_int_equal(s->syscalls[3].action, 0x7ff00000U | 5);
+        /* All names unknown: an entry with nothing to load. */
+        assert_int_equal(s->syscalls[4].n_nrs, 0);
+        assert_null(s->syscalls[4].names);
+        assert_true(s->syscalls[4].args[0].value == UINT64_MAX);
         runtime_seccomp_free(s);
 
         /* Absent or null: no filter at all. */
@@ -97,7 +104,36 @@ static void test_parse_good(void **state)
         assert_int_equal(runtime_seccomp_parse(NULL, &s, &err), 0);
         assert_null(s);
         assert_int_equal(runtime_seccomp_load(NULL, &err), 0);
+        struct runtime_seccomp_bpf *bpf = (void *)1;
+        assert_int_equal(runtime_seccomp_compile(NULL, &bpf, &err), 0);
+        assert_null(bpf);
+        assert_int_equal(runtime_seccomp_bpf_load(NULL, &err), 0);
+        assert_int_equal(runtime_seccomp_bpf_len(NULL), 0);
         assert_null(err);
+}
+
+/* The runtime-spec's own example config. */
+#define SPEC_EXAMPLE                                                                               \
+        BERTH_SRCDIR "/../shared/fixtures/specs/oci-schemas/runtime-spec/test/config/good/"        \
+                     "spec-example.json"
+
+static void test_parse_spec_example(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *config = NULL;
+        _cleanup_seccomp_ struct runtime_seccomp *s = NULL;
+
+        if (util_json_load_file(AT_FDCWD, SPEC_EXAMPLE, &config, &err) < 0)
+                fail_msg("%s", err->msg);
+        json_t *seccomp = json_object_get(json_object_get(config, "linux"), "seccomp");
+        assert_non_null(seccomp);
+        assert_int_equal(runtime_seccomp_parse(seccomp, &s, &err), 0);
+        assert_int_equal(s->default_action, 0x7fff0000U);
+        assert_int_equal(s->n_archs, 2);
+        assert_int_equal(s->n_syscalls, 1);
+        assert_string_equal(s->syscalls[0].names[0], "getcwd");
+        assert_string_equal(s->syscalls[0].names[1], "chmod");
+        assert_int_equal(s->syscalls[0].action, 0x00050000U | EPERM);
 }
 
 static void test_parse_bad(void **state)
@@ -148,29 +184,47 @@ static void test_parse_bad(void **state)
  * Load profile in a forked child (no_new_privs set, so no privilege is
  * needed), run check there, and return the child's wait status.  check
  * returns 0 when everything behaved, else the number of the failed step.
+ * As the runtime does, the filter is compiled before fork and the child
+ * only installs it; direct instead has the child do both at once.
  */
-static int run_filtered(const char *profile, int (*check)(void))
+static int run_filtered_how(const char *profile, int (*check)(void), bool direct)
 {
+        _cleanup_error_ struct berth_error *err = NULL;
         struct runtime_seccomp *s = parse_ok(profile);
+        struct runtime_seccomp_bpf *bpf = NULL;
+
+        if (!direct) {
+                if (runtime_seccomp_compile(s, &bpf, &err) < 0)
+                        fail_msg("compile: %s", err->msg);
+                assert_true(runtime_seccomp_bpf_len(bpf) > 0);
+        }
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                struct berth_error *err = NULL;
+                struct berth_error *cerr = NULL;
                 /* cmocka catches SIGSYS to report a crash; here it must kill. */
                 signal(SIGSYS, SIG_DFL);
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(100);
-                if (runtime_seccomp_load(s, &err) < 0) {
-                        fprintf(stderr, "load: %s (%d)\n", err->msg, err->code);
+                int r =
+                    direct ? runtime_seccomp_load(s, &cerr) : runtime_seccomp_bpf_load(bpf, &cerr);
+                if (r < 0) {
+                        fprintf(stderr, "load: %s (%d)\n", cerr->msg, cerr->code);
                         _exit(101);
                 }
                 _exit(check());
         }
         runtime_seccomp_free(s);
+        runtime_seccomp_bpf_free(bpf);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         return status;
+}
+
+static int run_filtered(const char *profile, int (*check)(void))
+{
+        return run_filtered_how(profile, check, false);
 }
 
 static void assert_exit_ok(int status)
@@ -213,12 +267,15 @@ static void test_load_errno(void **state)
 
         snprintf(scratch_dir, sizeof(scratch_dir), "/tmp/berth-seccomp-XXXXXX");
         assert_non_null(mkdtemp(scratch_dir));
-        assert_exit_ok(run_filtered("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-                                    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
-                                    "\"SCMP_ARCH_X32\"],"
-                                    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
-                                    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}",
-                                    check_mkdir));
+        /* Through both paths: compiled before fork, and all in the child. */
+        for (int direct = 0; direct <= 1; direct++)
+                assert_exit_ok(
+                    run_filtered_how("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                                     "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\","
+                                     "\"SCMP_ARCH_X32\"],"
+                                     "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+                                     "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}",
+                                     check_mkdir, direct));
         snprintf(path, sizeof(path), "%s/denied", scratch_dir);
         assert_int_equal(stat(path, &st), -1);
         snprintf(path, sizeof(path), "%s/file", scratch_dir);
@@ -380,10 +437,125 @@ static void test_load_default_errno(void **state)
             check_default_errno));
 }
 
+static void test_load_needs_nnp(void **state)
+{
+        struct runtime_seccomp *s =
+            parse_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                     "[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct berth_error *err = NULL;
+                /* Without CAP_SYS_ADMIN (root drops it with its uid) and
+                 * without no_new_privs, the kernel refuses; load must say
+                 * so rather than set no_new_privs behind the config's back. */
+                if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+                        _exit(77); /* inherited: nothing to show here */
+                if (getuid() == 0 && setuid(65534) < 0)
+                        _exit(1);
+                if (runtime_seccomp_load(s, &err) != -EACCES)
+                        _exit(2);
+                if (strcmp(err->msg, "loading seccomp filter") != 0)
+                        _exit(3);
+                if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+                        _exit(4);
+                _exit(0);
+        }
+        runtime_seccomp_free(s);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+                skip();
+        assert_exit_ok(status);
+}
+
+/* Podman's default profile (Debian: golang-github-containers-common), in
+ * Docker's format: archMap and includes/excludes are the engine's to
+ * resolve.  This turns it into linux.seccomp as the engine would for an
+ * x86_64 container with no capabilities. */
+#define REAL_PROFILE "/usr/share/containers/seccomp.json"
+
+static bool has_keys(json_t *obj)
+{
+        return json_is_object(obj) && json_object_size(obj) > 0;
+}
+
+static char *oci_from_docker_profile(void)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_json_ json_t *docker = NULL;
+        if (util_json_load_file(AT_FDCWD, REAL_PROFILE, &docker, &err) < 0)
+                fail_msg("%s", err->msg);
+
+        json_t *oci = json_object(), *syscalls = json_array(), *entry;
+        size_t i;
+        json_object_set(oci, "defaultAction", json_object_get(docker, "defaultAction"));
+        json_object_set(oci, "defaultErrnoRet", json_object_get(docker, "defaultErrnoRet"));
+        json_object_set_new(
+            oci, "architectures",
+            json_pack("[s, s, s]", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"));
+        json_array_foreach(json_object_get(docker, "syscalls"), i, entry)
+        {
+                json_t *inc = json_object_get(entry, "includes");
+                /* includes.caps: not with no capabilities; excludes.caps:
+                 * always; includes.arches: only if amd64 is named. */
+                if (has_keys(inc) && json_object_get(inc, "caps") != NULL)
+                        continue;
+                json_t *arches = json_object_get(inc, "arches"), *a;
+                size_t k;
+                bool ours = arches == NULL;
+                json_array_foreach(arches, k, a) ours |= strcmp(json_string_value(a), "amd64") == 0;
+                if (!ours)
+                        continue;
+                json_array_append(syscalls, entry);
+        }
+        json_object_set_new(oci, "syscalls", syscalls);
+        char *text = json_dumps(oci, JSON_COMPACT);
+        json_decref(oci);
+        return text;
+}
+
+static int check_real_profile(void)
+{
+        /* Not in the profile: the default, ENOSYS.  cachestat (451 on
+         * x86_64, Linux 6.5) is newer than the profile; unfiltered, a bad
+         * fd gives EBADF. */
+        if (syscall(451, -1, NULL, NULL, 0) != -1 || errno != ENOSYS)
+                return 1;
+        /* Listed as SCMP_ACT_ERRNO with errnoRet 1; unfiltered, moving no
+         * pages succeeds. */
+        if (syscall(SYS_move_pages, 0, 0UL, NULL, NULL, NULL, 0) != -1 || errno != EPERM)
+                return 5;
+        /* socket(AF_NETLINK, *, NETLINK_AUDIT) is EINVAL without
+         * CAP_AUDIT_WRITE; other sockets pass the ALLOW rules. */
+        if (socket(AF_NETLINK, SOCK_RAW, 9) != -1 || errno != EINVAL)
+                return 2;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0)
+                return 3;
+        close(fd);
+        /* A whole program still runs under it. */
+        execl("/bin/sh", "sh", "-c", "x=$(echo hi); [ \"$x\" = hi ] && exit 7", (char *)NULL);
+        return 4;
+}
+
+static void test_load_real_profile(void **state)
+{
+#ifndef __x86_64__
+        skip();
+#endif
+        _cleanup_free_ char *profile = oci_from_docker_profile();
+        int status = run_filtered(profile, check_real_profile);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 7);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_parse_good),
+            cmocka_unit_test(test_parse_spec_example),
             cmocka_unit_test(test_parse_bad),
             cmocka_unit_test(test_load_errno),
             cmocka_unit_test(test_load_arg_eq),
@@ -392,6 +564,8 @@ int main(void)
             cmocka_unit_test(test_load_kill),
             cmocka_unit_test(test_load_log_flags_default_dup),
             cmocka_unit_test(test_load_default_errno),
+            cmocka_unit_test(test_load_real_profile),
+            cmocka_unit_test(test_load_needs_nnp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

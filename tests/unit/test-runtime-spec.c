@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/spec.h"
@@ -269,13 +270,61 @@ static void test_features(void **state)
                             BERTH_VERSION);
 }
 
+/*
+ * The OCI's own JSON schemas (from the shared fixtures) judge the
+ * documents too, through tests/unit/oci-schema-check (Debian's
+ * python3-jsonschema).  Returns the checker's exit status.
+ */
+#define SCHEMAS BERTH_SRCDIR "/../shared/fixtures/specs/oci-schemas/runtime-spec"
+
+static int schema_check(const char *schema, json_t *doc)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        char dir[] = "/tmp/berth-schema-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        _cleanup_free_ char *path = xasprintf("%s/doc.json", dir);
+        assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
+        _cleanup_free_ char *checker = xasprintf("%s/tests/unit/oci-schema-check", BERTH_SRCDIR);
+        _cleanup_free_ char *schema_path = xasprintf("%s/%s", SCHEMAS, schema);
+
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                execl(checker, checker, schema_path, path, (char *)NULL);
+                _exit(127);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        unlink(path);
+        rmdir(dir);
+        assert_true(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+static void test_schemas(void **state)
+{
+        _cleanup_json_ json_t *spec = runtime_spec_default(false);
+        _cleanup_json_ json_t *rootless = runtime_spec_default(true);
+        _cleanup_json_ json_t *features = runtime_features();
+
+        assert_int_equal(schema_check("config-schema.json", spec), 0);
+        assert_int_equal(schema_check("config-schema.json", rootless), 0);
+        assert_int_equal(schema_check("features-schema.json", features), 0);
+
+        /* The checker is not vacuous: a broken document fails. */
+        json_object_set_new(spec, "mounts", json_string("not a list"));
+        assert_int_equal(schema_check("config-schema.json", spec), 1);
+        json_object_del(features, "ociVersionMax");
+        assert_int_equal(schema_check("features-schema.json", features), 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_spec_default),
-            cmocka_unit_test(test_spec_rootless),
-            cmocka_unit_test(test_cap_names),
-            cmocka_unit_test(test_features),
+            cmocka_unit_test(test_spec_default), cmocka_unit_test(test_spec_rootless),
+            cmocka_unit_test(test_cap_names),    cmocka_unit_test(test_features),
+            cmocka_unit_test(test_schemas),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

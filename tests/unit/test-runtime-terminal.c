@@ -73,6 +73,10 @@ static void test_pty_pair(void **state)
         snprintf(want, sizeof(want), "/dev/pts/%d", ptn);
         assert_int_equal(ttyname_r(slave, name, sizeof(name)), 0);
         assert_string_equal(name, want);
+        _cleanup_free_ char *peer = NULL;
+        assert_int_equal(runtime_terminal_peer_path(master, &peer, &err), 0);
+        assert_string_equal(peer, want);
+        assert_true(runtime_terminal_peer_path(slave, &peer, &err) < 0);
 
         /* Output processing turns \n into \r\n on the way to the master. */
         assert_int_equal(write(slave, "hello\n", 6), 6);
@@ -86,6 +90,33 @@ static void test_pty_pair(void **state)
         assert_int_equal(ws.ws_row, 33);
         assert_int_equal(ws.ws_col, 101);
         assert_true(runtime_terminal_resize(master, 70000, 1, &err) < 0);
+}
+
+static void test_raw_mode(void **state)
+{
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_close_ int master = -1, slave = -1;
+        struct termios saved, now;
+
+        assert_int_equal(runtime_terminal_open(&master, &slave, &err), 0);
+        assert_int_equal(runtime_terminal_make_raw(slave, &saved, &err), 0);
+        assert_true(saved.c_lflag & ICANON);
+        assert_int_equal(tcgetattr(slave, &now), 0);
+        assert_false(now.c_lflag & (ICANON | ECHO | ISIG));
+        assert_false(now.c_oflag & OPOST);
+        /* Raw: no \r added, and input arrives without a newline. */
+        assert_int_equal(write(slave, "a\n", 2), 2);
+        expect_read(master, "a\n");
+        assert_int_equal(write(master, "k", 1), 1);
+        expect_read(slave, "k");
+        assert_int_equal(runtime_terminal_restore(slave, &saved, &err), 0);
+        assert_int_equal(tcgetattr(slave, &now), 0);
+        assert_true(now.c_lflag & ICANON);
+        int sp[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+        assert_int_equal(runtime_terminal_make_raw(sp[0], &saved, &err), -ENOTTY);
+        close(sp[0]);
+        close(sp[1]);
 }
 
 static void test_setup_child(void **state)
@@ -213,6 +244,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_pty_pair),
+            cmocka_unit_test(test_raw_mode),
             cmocka_unit_test(test_setup_child),
             cmocka_unit_test_setup_teardown(test_console_socket, setup, teardown),
             cmocka_unit_test_setup_teardown(test_console_socket_long_path, setup, teardown),
