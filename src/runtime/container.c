@@ -90,6 +90,7 @@ static void ctx_free(struct create_ctx *x)
                 if (x->ns_fds[k] >= 0)
                         close(x->ns_fds[k]);
         free(x->state_json);
+        runtime_seccomp_bpf_free(x->seccomp);
         free(x->exe);
 }
 
@@ -118,6 +119,10 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
         x->rootfs = xstrdup(buf);
         if ((r = runtime_mount_plan_build(x->c, x->bundle, &x->plan, err)) < 0)
                 return berth_err_wrap(err, "config.json");
+        /* libseccomp allocates and may fail: compile here, before anything
+         * exists, and leave the child one seccomp(2) call. */
+        if (x->c->seccomp && (r = runtime_seccomp_compile(x->c->seccomp, &x->seccomp, err)) < 0)
+                return berth_err_wrap(err, "compiling seccomp");
         for (int k = 0; k < RUNTIME_NS_KINDS; k++) {
                 const char *p = x->c->ns[k].path;
                 if (p == NULL)

@@ -47,6 +47,7 @@ static int open_target_ns(pid_t pid, int fds[RUNTIME_NS_KINDS], struct berth_err
 struct exec_ctx {
         const struct runtime_exec_options *opts;
         const struct runtime_config *c;
+        struct runtime_seccomp_bpf *seccomp;
         int fds[RUNTIME_NS_KINDS];
         int sync[2];
 };
@@ -79,7 +80,7 @@ static int exec_child_setup(struct exec_ctx *x, char **exe, struct berth_error *
         if ((r = process_chdir(p, err)) < 0 || (r = process_lookup_path(p, exe, err)) < 0 ||
             (r = process_close_fds(0, err)) < 0)
                 return r;
-        return process_apply(p, x->c ? x->c->seccomp : NULL, err);
+        return process_apply(p, x->seccomp, err);
 }
 
 static void exec_child(struct exec_ctx *x)
@@ -130,6 +131,10 @@ int runtime_container_exec(const char *root, const char *id,
         if ((r = runtime_config_load(s->bundle, &c, err)) < 0)
                 goto out;
         x.c = c;
+        if (c->seccomp && (r = runtime_seccomp_compile(c->seccomp, &x.seccomp, err)) < 0) {
+                berth_err_wrap(err, "compiling seccomp");
+                goto out;
+        }
         if ((r = open_target_ns(s->pid, x.fds, err)) < 0)
                 goto out;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0) {
@@ -207,6 +212,7 @@ out:
         for (int i = 0; i < 2; i++)
                 if (x.sync[i] >= 0)
                         close(x.sync[i]);
+        runtime_seccomp_bpf_free(x.seccomp);
         runtime_cgroup_free(cg);
         state_free(s);
         if (r < 0)

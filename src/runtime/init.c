@@ -245,7 +245,7 @@ static int init_wait_and_exec(struct create_ctx *x, int *sync, int *conn, struct
                 return berth_err_wrap(err, "startContainer hook");
         if ((r = process_close_fds(x->opts->preserve_fds, err)) < 0)
                 return r;
-        if ((r = process_apply(c->process, c->seccomp, err)) < 0)
+        if ((r = process_apply(c->process, x->seccomp, err)) < 0)
                 return r;
         execve(x->exe, c->process->args, c->process->env ? c->process->env : (char *[]){NULL});
         return berth_err(err, errno, "exec `%s`", x->exe);

@@ -62,7 +62,8 @@ int rootfs_finish(const struct runtime_config *c, struct berth_error **err);
 
 /* process.c: the last steps before exec, in both init and exec. */
 int process_lookup_path(const struct runtime_process *p, char **out, struct berth_error **err);
-int process_apply(const struct runtime_process *p, const struct runtime_seccomp *seccomp,
+/* seccomp: compiled by the parent before clone (NULL for none). */
+int process_apply(const struct runtime_process *p, const struct runtime_seccomp_bpf *seccomp,
                   struct berth_error **err);
 /* Mark close-on-exec every fd from 3 + preserve up. */
 int process_close_fds(unsigned preserve, struct berth_error **err);
