@@ -104,11 +104,11 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
         if ((r = runtime_config_load(x->bundle, &x->c, err)) < 0)
                 return r;
         if (x->c->process == NULL)
-                return berth_err(err, EINVAL, "config.json: process: missing");
+                return berth_err(err, 0, "config.json: process: missing");
         if (x->c->root_path == NULL)
-                return berth_err(err, EINVAL, "config.json: root.path: missing");
+                return berth_err(err, 0, "config.json: root.path: missing");
         if (x->c->process->terminal && x->opts->console_socket == NULL)
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "process.terminal needs --console-socket to hand the tty over");
         _cleanup_free_ char *rootfs = x->c->root_path[0] == '/'
                                           ? xstrdup(x->c->root_path)
@@ -447,7 +447,7 @@ int runtime_container_start(const char *root, const char *id, struct berth_error
                 return r;
         const char *status = state_status(s, NULL);
         if (strcmp(status, "created") != 0) {
-                r = berth_err(err, EINVAL, "cannot start container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot start container `%s`: it is %s", id, status);
                 goto out;
         }
         dfd = state_dir_open(root, id, err);

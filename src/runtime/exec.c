@@ -121,11 +121,11 @@ int runtime_container_exec(const char *root, const char *id,
                 goto out;
         const char *status = state_status(s, cg);
         if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0) {
-                r = berth_err(err, EINVAL, "cannot exec in container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot exec in container `%s`: it is %s", id, status);
                 goto out;
         }
         if (opts->process->terminal && opts->console_socket == NULL) {
-                r = berth_err(err, EINVAL, "--tty needs --console-socket");
+                r = berth_err(err, 0, "--tty needs --console-socket");
                 goto out;
         }
         if ((r = runtime_config_load(s->bundle, &c, err)) < 0)

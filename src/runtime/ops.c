@@ -238,9 +238,9 @@ int runtime_container_pause(const char *root, const char *id, bool paused, struc
         if (l.cg == NULL)
                 r = berth_err(err, ENOTSUP, "container `%s` has no cgroup", id);
         else if (paused && strcmp(status, "running") != 0)
-                r = berth_err(err, EINVAL, "cannot pause container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot pause container `%s`: it is %s", id, status);
         else if (!paused && strcmp(status, "paused") != 0)
-                r = berth_err(err, EINVAL, "cannot resume container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot resume container `%s`: it is %s", id, status);
         else
                 r = runtime_cgroup_freeze(l.cg, paused, err);
         loaded_free(&l);
