@@ -170,3 +170,30 @@ wait_status() {
 	timeout 10 tail --pid="$rpid" -f /dev/null
 	grep -q exec-tty "$TEST_TMP/exec.out"
 }
+
+@test "cli: features, spec, list and ps output" {
+	run rt features
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.ociVersionMin and .ociVersionMax and (.linux.namespaces | index("user"))'
+	# spec refuses to overwrite a config.json
+	run rt spec --bundle "$BUNDLE"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"already exists"* ]]
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	run rt list --format json
+	echo "$output" | jq -e --arg id "$CID" '.[] | select(.id == $id) | .status == "running"'
+	run rt list -q
+	[ "$output" = "$CID" ]
+	run rt ps "$CID"
+	[ "${lines[0]}" = PID ]
+	[ "${lines[1]}" = "$(rt state "$CID" | jq .pid)" ]
+	rt kill "$CID" KILL
+	wait_status stopped
+	run rt exec "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"it is stopped"* ]]
+	run rt pause "$CID"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
