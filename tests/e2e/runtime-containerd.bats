@@ -78,3 +78,15 @@ ctr_() {
 	ctr_ container delete "$CID"
 	assert_no_leftovers "$CID"
 }
+
+@test "containerd: ctr run -t gets a tty through --console-socket" {
+	require_cmd script
+	# script(1) gives ctr the terminal it insists on for -t.
+	run timeout 60 script -qec "ctr --address $TEST_TMP/c.sock run --rm -t \
+		--runc-binary $BERTH_RUNTIME --runc-root $TEST_TMP/runc --fifo-dir $TEST_TMP/fifo \
+		--rootfs $ROOTFS $CID sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 5'" /dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"stdin-is-a-tty"* ]]
+	assert_no_leftovers "$CID"
+}
