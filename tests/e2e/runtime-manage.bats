@@ -197,3 +197,22 @@ wait_status() {
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "namespaces: a second container joins the first one's pid, ipc and uts namespaces by path" {
+	cfg '.hostname = "first"'
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	local pid second=$CID-2
+	CREATED_IDS+=("$second")
+	pid=$(rt state "$CID" | jq -r .pid)
+	cfg --arg p "/proc/$pid/ns" '.hostname = null | .linux.namespaces |= map(
+		if .type == "pid" then .path = ($p + "/pid")
+		elif .type == "ipc" then .path = ($p + "/ipc")
+		elif .type == "uts" then .path = ($p + "/uts") else . end)'
+	cfg_sh 'hostname; ps -o comm= | grep -c sleep; readlink /proc/self/ns/pid'
+	run "$BERTH_RUNTIME" --root "$STATE" run --bundle "$BUNDLE" "$second"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = first ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = "$(readlink "/proc/$pid/ns/pid")" ]
+}
