@@ -30,7 +30,9 @@ struct runtime_create_options {
  * Create the container: namespaces, id maps, cgroup, rootfs, devices,
  * hooks up to createContainer.  On return its init waits inside its
  * namespaces for runtime_container_start(); *pid is that init (a child of
- * the caller, which may wait for it).  On failure nothing is left behind.
+ * the caller, which may wait for it).  The process gets the caller's
+ * stdin/stdout/stderr (or, with process.terminal, a pty whose master goes
+ * to console_socket).  On failure nothing is left behind.
  */
 int runtime_container_create(const char *root, const char *id,
                              const struct runtime_create_options *opts, pid_t *pid,
@@ -39,7 +41,8 @@ int runtime_container_create(const char *root, const char *id,
 /* Release a created container's init to exec the process; runs poststart. */
 int runtime_container_start(const char *root, const char *id, struct berth_error **err);
 
-/* The OCI state document (ociVersion, id, status, pid, bundle, annotations). */
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations,
+ * created; and oomKilled: true once stopped by the OOM killer). */
 int runtime_container_state(const char *root, const char *id, json_t **out,
                             struct berth_error **err);
 
