@@ -165,3 +165,19 @@ teardown() { rt_teardown; }
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "0 1 2 3 4 via-fd-3" ]
 }
+
+@test "security: a rootfs whose /dev leads to the host's /dev is refused before any node is touched" {
+	# /dev is a symlink into a bind mount of the host's root: resolved inside
+	# the rootfs it still reaches the host's devtmpfs.
+	rm -rf "$BUNDLE/rootfs/dev"
+	ln -s /host/dev "$BUNDLE/rootfs/dev"
+	cfg '.mounts |= map(select(.destination | startswith("/dev") | not))
+		| .mounts += [{destination: "/host", type: "bind", source: "/", options: ["rbind"]}]'
+	local before
+	before=$(stat -c '%i %F' /dev/ptmx /dev/null /dev/full)
+	run rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the rootfs's /dev is the host's /dev"* ]]
+	[ "$(stat -c '%i %F' /dev/ptmx /dev/null /dev/full)" = "$before" ]
+	assert_no_leftovers "$CID"
+}
