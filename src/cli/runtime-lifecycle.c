@@ -9,6 +9,7 @@
 
 #include "cli/runtime-cli.h"
 #include "runtime/runtime.h"
+#include "runtime/config.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -92,16 +93,42 @@ int rt_cmd_run(const struct rt_global *g, int argc, char **argv, struct berth_er
         const char *id;
         if (parse_create(argc, argv, &o, &detach, &id, err) != 0)
                 return 1;
+        /* A terminal in the foreground and nobody to hand it to: relay it
+         * ourselves. */
+        struct rt_tty tty = {.listen_fd = -1};
+        if (!detach && o.console_socket == NULL) {
+                _cleanup_config_ struct runtime_config *c = NULL;
+                struct berth_error *scratch = NULL;
+                if (runtime_config_load(o.bundle, &c, &scratch) == 0 && c->process &&
+                    c->process->terminal) {
+                        if (rt_tty_prepare(&tty, err) < 0) {
+                                rt_tty_cleanup(&tty);
+                                berth_error_free(scratch);
+                                return 1;
+                        }
+                        o.console_socket = tty.sock_path;
+                }
+                berth_error_free(scratch);
+        }
         pid_t pid;
-        if (runtime_container_create(g->root, id, &o, &pid, err) < 0)
+        if (runtime_container_create(g->root, id, &o, &pid, err) < 0) {
+                rt_tty_cleanup(&tty);
                 return 1;
+        }
         rt_forward_signals(pid);
         if (runtime_container_start(g->root, id, err) < 0) {
                 runtime_container_delete(g->root, id, true, NULL);
+                rt_tty_cleanup(&tty);
                 return 1;
         }
         if (detach)
                 return 0;
+        if (tty.listen_fd >= 0) {
+                struct berth_error *scratch = NULL;
+                rt_tty_relay(&tty, &scratch);
+                berth_error_free(scratch);
+                rt_tty_cleanup(&tty);
+        }
         int code = runtime_wait_exit_code(pid, err);
         /* Like runc: a foreground container is gone once its process is. */
         struct berth_error *scratch = NULL;

@@ -216,3 +216,22 @@ wait_status() {
 	[ "${lines[1]}" = 1 ]
 	[ "${lines[2]}" = "$(readlink "/proc/$pid/ns/pid")" ]
 }
+
+@test "terminal: run and exec -t in the foreground relay the user's terminal" {
+	require_cmd script
+	cfg '.process.terminal = true'
+	cfg_sh 'tty; [ -t 0 ] && echo is-a-tty; stty size; exit 3'
+	# script(1) is the user's terminal here.
+	run timeout 30 script -qec "stty rows 33 cols 101; $BERTH_RUNTIME --root $STATE run --bundle $BUNDLE $CID" /dev/null
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"is-a-tty"* ]]
+	[[ "$output" == *"33 101"* ]]
+	assert_no_leftovers "$CID"
+	cfg '.process.terminal = false'
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	run timeout 30 script -qec "$BERTH_RUNTIME --root $STATE exec -t $CID sh -c '[ -t 1 ] && echo exec-tty; exit 4'" /dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"exec-tty"* ]]
+}
