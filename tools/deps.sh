@@ -16,6 +16,8 @@ packages=(
 	python3-jsonschema # OCI schema checks in unit tests
 	# image interop tests and bench/load (works offline: podman load/save)
 	podman
+	# berth-runtime driven by real engines (e2e interop tests)
+	containerd docker.io runc crun
 )
 
 missing=()

@@ -2,6 +2,8 @@
 #ifndef BERTH_CLI_RUNTIME_CLI_H
 #define BERTH_CLI_RUNTIME_CLI_H
 
+#include <sys/types.h>
+
 #include "util/error.h"
 
 /* berth-runtime's verbs: a table of name -> handler, like berth's.  A
@@ -38,6 +40,17 @@ int rt_usage(struct berth_error **err, const char *cmd, const char *fmt, ...)
 
 /* The container ID: exactly one operand left after the options. */
 int rt_need_id(int argc, char **argv, const char *cmd, const char **id, struct berth_error **err);
+
+/* runtime-tty.c: a foreground terminal without --console-socket. */
+struct rt_tty {
+        char *dir, *sock_path;
+        int listen_fd;
+};
+int rt_tty_prepare(struct rt_tty *t, struct berth_error **err);
+/* Take the master from the socket and relay it to our stdin/stdout until
+ * the container's side closes. */
+int rt_tty_relay(struct rt_tty *t, struct berth_error **err);
+void rt_tty_cleanup(struct rt_tty *t);
 
 /* Forward the usual termination signals to pid while we wait for it. */
 void rt_forward_signals(pid_t pid);

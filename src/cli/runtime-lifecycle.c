@@ -9,10 +9,11 @@
 
 #include "cli/runtime-cli.h"
 #include "runtime/runtime.h"
+#include "runtime/config.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
-enum { OPT_BUNDLE = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_NO_PIVOT, OPT_DETACH, OPT_NOOP };
+enum { OPT_BUNDLE = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_NO_PIVOT, OPT_PRESERVE, OPT_NOOP };
 
 static const struct option create_opts[] = {
     {"bundle", required_argument, NULL, 'b'},
@@ -21,7 +22,7 @@ static const struct option create_opts[] = {
     {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
     {"detach", no_argument, NULL, 'd'},
     {"no-new-keyring", no_argument, NULL, OPT_NOOP},
-    {"preserve-fds", required_argument, NULL, OPT_NOOP},
+    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
     {"no-subreaper", no_argument, NULL, OPT_NOOP},
     {0},
 };
@@ -49,6 +50,14 @@ static int parse_create(int argc, char **argv, struct runtime_create_options *o,
                 case 'd':
                         *detach = true;
                         break;
+                case OPT_PRESERVE: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (*optarg == '\0' || *end != '\0' || v > 1024)
+                                return rt_usage(err, argv[0], "--preserve-fds takes a count");
+                        o->preserve_fds = (unsigned)v;
+                        break;
+                }
                 case OPT_NOOP:
                         break;
                 default:
@@ -84,16 +93,42 @@ int rt_cmd_run(const struct rt_global *g, int argc, char **argv, struct berth_er
         const char *id;
         if (parse_create(argc, argv, &o, &detach, &id, err) != 0)
                 return 1;
+        /* A terminal in the foreground and nobody to hand it to: relay it
+         * ourselves. */
+        struct rt_tty tty = {.listen_fd = -1};
+        if (!detach && o.console_socket == NULL) {
+                _cleanup_config_ struct runtime_config *c = NULL;
+                struct berth_error *scratch = NULL;
+                if (runtime_config_load(o.bundle, &c, &scratch) == 0 && c->process &&
+                    c->process->terminal) {
+                        if (rt_tty_prepare(&tty, err) < 0) {
+                                rt_tty_cleanup(&tty);
+                                berth_error_free(scratch);
+                                return 1;
+                        }
+                        o.console_socket = tty.sock_path;
+                }
+                berth_error_free(scratch);
+        }
         pid_t pid;
-        if (runtime_container_create(g->root, id, &o, &pid, err) < 0)
+        if (runtime_container_create(g->root, id, &o, &pid, err) < 0) {
+                rt_tty_cleanup(&tty);
                 return 1;
+        }
         rt_forward_signals(pid);
         if (runtime_container_start(g->root, id, err) < 0) {
                 runtime_container_delete(g->root, id, true, NULL);
+                rt_tty_cleanup(&tty);
                 return 1;
         }
         if (detach)
                 return 0;
+        if (tty.listen_fd >= 0) {
+                struct berth_error *scratch = NULL;
+                rt_tty_relay(&tty, &scratch);
+                berth_error_free(scratch);
+                rt_tty_cleanup(&tty);
+        }
         int code = runtime_wait_exit_code(pid, err);
         /* Like runc: a foreground container is gone once its process is. */
         struct berth_error *scratch = NULL;

@@ -140,14 +140,31 @@ int rt_cmd_exec(const struct rt_global *g, int argc, char **argv, struct berth_e
         if (exec_process(g, id, process_file, tty, envs, cwd, user, argv + optind + 1, &p, err))
                 return 1;
         o.process = p;
+        struct rt_tty relay = {.listen_fd = -1};
+        if (p->terminal && !detach && o.console_socket == NULL) {
+                if (rt_tty_prepare(&relay, err) < 0) {
+                        rt_tty_cleanup(&relay);
+                        runtime_process_free(p);
+                        return 1;
+                }
+                o.console_socket = relay.sock_path;
+        }
         pid_t pid;
         int r = runtime_container_exec(g->root, id, &o, &pid, err);
         runtime_process_free(p);
-        if (r < 0)
+        if (r < 0) {
+                rt_tty_cleanup(&relay);
                 return 1;
+        }
         if (detach)
                 return 0;
         rt_forward_signals(pid);
+        if (relay.listen_fd >= 0) {
+                struct berth_error *scratch = NULL;
+                rt_tty_relay(&relay, &scratch);
+                berth_error_free(scratch);
+                rt_tty_cleanup(&relay);
+        }
         int code = runtime_wait_exit_code(pid, err);
         return code < 0 ? 1 : code;
 }

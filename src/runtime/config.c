@@ -25,7 +25,7 @@ static int bad(struct berth_error **err, const char *what, const char *field, co
         va_start(ap, fmt);
         _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
-        return berth_err(err, EINVAL, "%s: %s: %s", what, field, msg);
+        return berth_err(err, 0, "%s: %s: %s", what, field, msg);
 }
 
 /* A uint32 field (ids, sizes); 1 present, 0 absent. */
@@ -596,7 +596,7 @@ int runtime_config_parse(json_t *doc, const char *what, struct runtime_config **
                          struct berth_error **err)
 {
         if (!json_is_object(doc))
-                return berth_err(err, EINVAL, "%s: expected a JSON object", what);
+                return berth_err(err, 0, "%s: expected a JSON object", what);
         _cleanup_config_ struct runtime_config *c = xcalloc(1, sizeof(*c));
         json_t *v;
         int r;

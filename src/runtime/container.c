@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +90,7 @@ static void ctx_free(struct create_ctx *x)
                 if (x->ns_fds[k] >= 0)
                         close(x->ns_fds[k]);
         free(x->state_json);
+        runtime_seccomp_bpf_free(x->seccomp);
         free(x->exe);
 }
 
@@ -102,11 +104,11 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
         if ((r = runtime_config_load(x->bundle, &x->c, err)) < 0)
                 return r;
         if (x->c->process == NULL)
-                return berth_err(err, EINVAL, "config.json: process: missing");
+                return berth_err(err, 0, "config.json: process: missing");
         if (x->c->root_path == NULL)
-                return berth_err(err, EINVAL, "config.json: root.path: missing");
+                return berth_err(err, 0, "config.json: root.path: missing");
         if (x->c->process->terminal && x->opts->console_socket == NULL)
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "process.terminal needs --console-socket to hand the tty over");
         _cleanup_free_ char *rootfs = x->c->root_path[0] == '/'
                                           ? xstrdup(x->c->root_path)
@@ -117,6 +119,10 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
         x->rootfs = xstrdup(buf);
         if ((r = runtime_mount_plan_build(x->c, x->bundle, &x->plan, err)) < 0)
                 return berth_err_wrap(err, "config.json");
+        /* libseccomp allocates and may fail: compile here, before anything
+         * exists, and leave the child one seccomp(2) call. */
+        if (x->c->seccomp && (r = runtime_seccomp_compile(x->c->seccomp, &x->seccomp, err)) < 0)
+                return berth_err_wrap(err, "compiling seccomp");
         for (int k = 0; k < RUNTIME_NS_KINDS; k++) {
                 const char *p = x->c->ns[k].path;
                 if (p == NULL)
@@ -214,6 +220,26 @@ static int run_hooks(struct create_ctx *x, pid_t pid, struct berth_error **err)
         return 0;
 }
 
+/* One of our steps failed while the child was working: if the child failed
+ * first (its exit is what broke our step), its error is the one to report. */
+static int prefer_child_error(struct create_ctx *x, int r, struct berth_error **err)
+{
+        struct pollfd p = {.fd = x->sync[0], .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+                return r;
+        struct sync_msg m;
+        struct berth_error *scratch = NULL;
+        if (sync_recv(x->sync[0], &m, NULL, &scratch) < 0 || m.type != SYNC_ERROR) {
+                berth_error_free(scratch);
+                return r;
+        }
+        if (err != NULL) {
+                berth_error_free(*err);
+                *err = NULL;
+        }
+        return berth_err(err, m.code, "%s", m.text);
+}
+
 /* The parent's side of the sync stages, until the init reports READY. */
 static int parent_sync(struct create_ctx *x, pid_t pid, struct berth_error **err)
 {
@@ -221,13 +247,19 @@ static int parent_sync(struct create_ctx *x, pid_t pid, struct berth_error **err
         if (x->c->ns[RUNTIME_NS_USER].enabled && x->ns_fds[RUNTIME_NS_USER] < 0 &&
             (r = write_idmaps(x->c, pid, err)) < 0)
                 return r;
-        if (x->cg && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0)
-                return r;
-        if (x->c->process->has_oom_score_adj &&
-            (r = process_set_oom_score_adj(pid, x->c->process->oom_score_adj, err)) < 0)
-                return r;
         if ((r = sync_send(x->sync[0], SYNC_GO, -1, err)) < 0)
                 return r;
+        /* The first cgroup.procs write of a burst waits for an RCU grace
+         * period (the cgroup threadgroup rwsem): milliseconds, most of a
+         * container's start-up.  The child sets up its namespaces and
+         * rootfs meanwhile and waits for SYNC_CGROUP only before it
+         * unshares the cgroup namespace and reports READY, so nothing of
+         * the container's own runs outside the cgroup. */
+        if ((x->cg && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0) ||
+            (x->c->process->has_oom_score_adj &&
+             (r = process_set_oom_score_adj(pid, x->c->process->oom_score_adj, err)) < 0) ||
+            (r = sync_send(x->sync[0], SYNC_CGROUP, -1, err)) < 0)
+                return prefer_child_error(x, r, err);
         for (;;) {
                 struct sync_msg m;
                 _cleanup_close_ int fd = -1;
@@ -321,7 +353,7 @@ static void cleanup_failed(struct create_ctx *x, pid_t *pid)
                 berth_error_free(steal_pointer(&scratch));
                 runtime_cgroup_destroy(x->cg, &scratch);
                 berth_error_free(steal_pointer(&scratch));
-                x->cg = NULL;
+                runtime_cgroup_free(steal_pointer(&x->cg));
         }
         if (x->state_dfd >= 0) {
                 _cleanup_close_ int rootfd = open(x->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -362,8 +394,10 @@ int runtime_container_create(const char *root, const char *id,
                 goto fail;
         }
         close(steal_fd(&x.sync[1]));
+        log_debug("container %s: init is pid %d", id, (int)pid);
         if ((r = parent_sync(&x, pid, err)) < 0)
                 goto fail;
+        log_debug("container %s: created, waiting for start", id);
 
         struct runtime_state s = {
             .id = (char *)id,
@@ -385,6 +419,10 @@ int runtime_container_create(const char *root, const char *id,
         if (r < 0)
                 goto fail;
         if (opts->pid_file && (r = write_pid_file(opts->pid_file, pid, err)) < 0)
+                goto fail;
+        /* Until this message the init dies with us: a create killed
+         * half-way leaves no init that no state file points at. */
+        if ((r = sync_send(x.sync[0], SYNC_SAVED, -1, err)) < 0)
                 goto fail;
         if (out_pid)
                 *out_pid = pid;
@@ -409,7 +447,7 @@ int runtime_container_start(const char *root, const char *id, struct berth_error
                 return r;
         const char *status = state_status(s, NULL);
         if (strcmp(status, "created") != 0) {
-                r = berth_err(err, EINVAL, "cannot start container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot start container `%s`: it is %s", id, status);
                 goto out;
         }
         dfd = state_dir_open(root, id, err);
@@ -435,6 +473,7 @@ int runtime_container_start(const char *root, const char *id, struct berth_error
                 goto out;
         }
         unlinkat(dfd, "start.sock", 0);
+        log_debug("container %s: started pid %d", id, (int)s->pid);
         free(s->status);
         s->status = xstrdup("running");
         if ((r = state_save(root, s, err)) < 0)

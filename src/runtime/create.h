@@ -15,11 +15,13 @@ struct create_ctx {
         char *rootfs;              /* absolute */
         struct runtime_cgroup *cg; /* NULL without cgroup support */
         int state_dfd;
-        int start_listen;             /* the init accepts `start` on it */
-        int sync[2];                  /* [0] parent, [1] child */
-        int ns_fds[RUNTIME_NS_KINDS]; /* namespaces joined by path, else -1 */
-        char *state_json;             /* for hooks, status "creating" */
-        char *exe;                    /* child: resolved args[0] */
+        int start_listen;                    /* the init accepts `start` on it */
+        int sync[2];                         /* [0] parent, [1] child */
+        int ns_fds[RUNTIME_NS_KINDS];        /* namespaces joined by path, else -1 */
+        char *state_json;                    /* for hooks, status "creating" */
+        struct runtime_seccomp_bpf *seccomp; /* compiled before clone, NULL for none */
+        char *exe;                           /* child: resolved args[0] */
+        bool in_cgroup;                      /* child: SYNC_CGROUP seen */
 };
 
 /* The state document that hooks get on stdin while creating. */

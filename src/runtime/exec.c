@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,8 +20,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-extern char **environ;
 
 /* Namespaces of pid that differ from ours: fds to setns into, else -1. */
 static int open_target_ns(pid_t pid, int fds[RUNTIME_NS_KINDS], struct berth_error **err)
@@ -51,6 +47,7 @@ static int open_target_ns(pid_t pid, int fds[RUNTIME_NS_KINDS], struct berth_err
 struct exec_ctx {
         const struct runtime_exec_options *opts;
         const struct runtime_config *c;
+        struct runtime_seccomp_bpf *seccomp;
         int fds[RUNTIME_NS_KINDS];
         int sync[2];
 };
@@ -81,9 +78,9 @@ static int exec_child_setup(struct exec_ctx *x, char **exe, struct berth_error *
                         return r;
         }
         if ((r = process_chdir(p, err)) < 0 || (r = process_lookup_path(p, exe, err)) < 0 ||
-            (r = process_close_fds(err)) < 0)
+            (r = process_close_fds(0, err)) < 0)
                 return r;
-        return process_apply(p, x->c ? x->c->seccomp : NULL, err);
+        return process_apply(p, x->seccomp, err);
 }
 
 static void exec_child(struct exec_ctx *x)
@@ -124,16 +121,20 @@ int runtime_container_exec(const char *root, const char *id,
                 goto out;
         const char *status = state_status(s, cg);
         if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0) {
-                r = berth_err(err, EINVAL, "cannot exec in container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot exec in container `%s`: it is %s", id, status);
                 goto out;
         }
         if (opts->process->terminal && opts->console_socket == NULL) {
-                r = berth_err(err, EINVAL, "--tty needs --console-socket");
+                r = berth_err(err, 0, "--tty needs --console-socket");
                 goto out;
         }
         if ((r = runtime_config_load(s->bundle, &c, err)) < 0)
                 goto out;
         x.c = c;
+        if (c->seccomp && (r = runtime_seccomp_compile(c->seccomp, &x.seccomp, err)) < 0) {
+                berth_err_wrap(err, "compiling seccomp");
+                goto out;
+        }
         if ((r = open_target_ns(s->pid, x.fds, err)) < 0)
                 goto out;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0) {
@@ -211,48 +212,10 @@ out:
         for (int i = 0; i < 2; i++)
                 if (x.sync[i] >= 0)
                         close(x.sync[i]);
+        runtime_seccomp_bpf_free(x.seccomp);
         runtime_cgroup_free(cg);
         state_free(s);
         if (r < 0)
                 return berth_err_wrap(err, "exec in container %s", id);
         return 0;
-}
-
-/*
- * CVE-2019-5736: a container process that gets the runtime to execute
- * /proc/self/exe (e.g. by making its /bin/sh "#!/proc/self/exe") can open
- * the runtime's binary through /proc/PID/exe and rewrite it on the host.
- * We choose the sealed-memfd defence: the runtime re-executes itself from a
- * memfd copy sealed against writes (F_SEAL_WRITE, SHRINK, GROW, SEAL), so
- * /proc/PID/exe of every runtime process that ever enters a container
- * names that memfd, which nobody can modify, and never the host file.  It
- * costs one copy of the binary per create/run/exec; non-dumpability of the
- * init until exec is a second, independent layer.
- */
-int runtime_binary_ensure_sealed(char **argv, struct berth_error **err)
-{
-        _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (self < 0)
-                return berth_err(err, errno, "opening /proc/self/exe");
-        int seals = fcntl(self, F_GET_SEALS);
-        const int want = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-        if (seals >= 0 && (seals & want) == want)
-                return 0;
-        _cleanup_close_ int mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (mfd < 0)
-                return berth_err(err, errno, "memfd_create");
-        struct stat st;
-        if (fstat(self, &st) < 0)
-                return berth_err(err, errno, "stat /proc/self/exe");
-        off_t left = st.st_size;
-        while (left > 0) {
-                ssize_t n = sendfile(mfd, self, NULL, (size_t)left);
-                if (n <= 0)
-                        return berth_err(err, n < 0 ? errno : EIO, "copying the binary");
-                left -= n;
-        }
-        if (fcntl(mfd, F_ADD_SEALS, want) < 0)
-                return berth_err(err, errno, "sealing the binary copy");
-        fexecve(mfd, argv, environ);
-        return berth_err(err, errno, "re-executing from the sealed copy");
 }

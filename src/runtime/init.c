@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,13 +58,13 @@ static int write_time_offsets(const struct runtime_config *c, struct berth_error
 }
 
 /* New namespaces that clone() did not make.  After the joins, so that they
- * belong to the (possibly joined) user namespace; cgroup last, after the
- * parent moved us into the container's cgroup, so that it becomes its root. */
+ * belong to the (possibly joined) user namespace.  The cgroup namespace
+ * comes later (enter_cgroup_ns). */
 static int unshare_namespaces(const struct runtime_config *c, struct berth_error **err)
 {
         int flags = 0;
         static const int kinds[] = {RUNTIME_NS_NET, RUNTIME_NS_IPC, RUNTIME_NS_UTS,
-                                    RUNTIME_NS_MOUNT, RUNTIME_NS_CGROUP};
+                                    RUNTIME_NS_MOUNT};
         for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
                 if (c->ns[kinds[i]].enabled && c->ns[kinds[i]].path == NULL)
                         flags |= runtime_ns_flag(kinds[i]);
@@ -79,7 +80,43 @@ static int unshare_namespaces(const struct runtime_config *c, struct berth_error
         return 0;
 }
 
-static int setup_terminal(const struct create_ctx *x, int sync, struct berth_error **err)
+/* sync_expect() that also takes the parent's SYNC_CGROUP, which may
+ * arrive between any two of our requests. */
+static int expect(struct create_ctx *x, int sync, int type, int *fdpass, struct berth_error **err)
+{
+        for (;;) {
+                struct sync_msg m;
+                int r = sync_recv(sync, &m, fdpass, err);
+                if (r < 0)
+                        return r;
+                if (m.type == SYNC_CGROUP && type != SYNC_CGROUP) {
+                        x->in_cgroup = true;
+                        continue;
+                }
+                if (m.type == SYNC_ERROR)
+                        return berth_err(err, m.code, "%s", m.text);
+                if (m.type != type)
+                        return berth_err(err, EPROTO, "sync: expected message %d, got %d", type,
+                                         m.type);
+                return 0;
+        }
+}
+
+/* Once in the container's cgroup: a new cgroup namespace is rooted there. */
+static int enter_cgroup_ns(struct create_ctx *x, int sync, struct berth_error **err)
+{
+        int r;
+        if (!x->in_cgroup && (r = expect(x, sync, SYNC_CGROUP, NULL, err)) < 0)
+                return r;
+        x->in_cgroup = true;
+        const struct runtime_config *c = x->c;
+        if (c->ns[RUNTIME_NS_CGROUP].enabled && c->ns[RUNTIME_NS_CGROUP].path == NULL &&
+            unshare(CLONE_NEWCGROUP) < 0)
+                return berth_err(err, errno, "creating the cgroup namespace");
+        return 0;
+}
+
+static int setup_terminal(struct create_ctx *x, int sync, struct berth_error **err)
 {
         _cleanup_close_ int master = -1, slave = -1;
         int r = runtime_terminal_open(&master, &slave, err);
@@ -89,7 +126,7 @@ static int setup_terminal(const struct create_ctx *x, int sync, struct berth_err
          * socket: that path is on the host, out of our reach now. */
         if ((r = sync_send(sync, SYNC_TERMINAL, master, err)) < 0)
                 return r;
-        if ((r = sync_expect(sync, SYNC_TERMINAL_DONE, NULL, err)) < 0)
+        if ((r = expect(x, sync, SYNC_TERMINAL_DONE, NULL, err)) < 0)
                 return r;
         return runtime_terminal_setup_child(slave, err);
 }
@@ -100,8 +137,12 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
         bool userns = c->ns[RUNTIME_NS_USER].enabled;
         int r;
         *stage = STAGE_NAMESPACES;
-        if ((r = sync_expect(sync, SYNC_GO, NULL, err)) < 0)
+        if ((r = expect(x, sync, SYNC_GO, NULL, err)) < 0)
                 return r;
+        /* Not dumpable from here on.  Not before: a non-dumpable task's
+         * /proc files belong to the host's root, and a rootless parent
+         * could not have written our id maps. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (userns && x->ns_fds[RUNTIME_NS_USER] < 0) {
                 /* Become the container's root of the new user namespace; the
                  * parent has written the maps by now. */
@@ -131,7 +172,7 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
                         x->state_json = create_state_json(x, (pid_t)atoi(self));
                 }
                 if ((r = sync_send(sync, SYNC_HOOKS, -1, err)) < 0 ||
-                    (r = sync_expect(sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
+                    (r = expect(x, sync, SYNC_HOOKS_DONE, NULL, err)) < 0)
                         return r;
                 /* createContainer: in the container's namespaces, before
                  * pivot_root, so the hook paths are still the host's. */
@@ -148,6 +189,8 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
                 return berth_err(err, errno, "chroot to `%s`", x->rootfs);
         }
         *stage = STAGE_PROCESS;
+        if ((r = enter_cgroup_ns(x, sync, err)) < 0)
+                return r;
         if (c->process->terminal && (r = setup_terminal(x, sync, err)) < 0)
                 return r;
         if ((r = process_chdir(c->process, err)) < 0)
@@ -157,23 +200,52 @@ static int init_setup(struct create_ctx *x, int sync, int *stage, struct berth_e
         return 0;
 }
 
+/* Block until `start` connects.  Until the parent confirms that the state
+ * is saved (SYNC_SAVED), its death (EOF on the sync socket) ends us too: no
+ * state would ever lead to us. */
+static int wait_for_start(struct create_ctx *x, int *sync, struct berth_error **err)
+{
+        for (;;) {
+                struct pollfd p[2] = {{.fd = x->start_listen, .events = POLLIN},
+                                      {.fd = *sync, .events = POLLIN}};
+                int n = poll(p, *sync >= 0 ? 2 : 1, -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "waiting for start");
+                if (*sync >= 0 && p[1].revents) {
+                        struct sync_msg m;
+                        struct berth_error *scratch = NULL;
+                        if (sync_recv(*sync, &m, NULL, &scratch) < 0 || m.type != SYNC_SAVED) {
+                                berth_error_free(scratch);
+                                _exit(1);
+                        }
+                        close(*sync);
+                        *sync = -1;
+                }
+                if (p[0].revents & POLLIN) {
+                        int conn = accept4(x->start_listen, NULL, NULL, SOCK_CLOEXEC);
+                        if (conn >= 0 || (errno != EINTR && errno != EAGAIN))
+                                return conn >= 0 ? conn : berth_err(err, errno, "accept");
+                }
+        }
+}
+
 /* Wait for `start`, then become the container's process. */
-static int init_wait_and_exec(struct create_ctx *x, int *conn, struct berth_error **err)
+static int init_wait_and_exec(struct create_ctx *x, int *sync, int *conn, struct berth_error **err)
 {
         const struct runtime_config *c = x->c;
         int r;
-        do
-                *conn = accept4(x->start_listen, NULL, NULL, SOCK_CLOEXEC);
-        while (*conn < 0 && errno == EINTR);
+        *conn = wait_for_start(x, sync, err);
         if (*conn < 0)
-                return berth_err(err, errno, "waiting for start");
+                return *conn;
         close(steal_fd(&x->start_listen));
         if (c->hooks &&
             (r = runtime_hooks_run(c->hooks, RUNTIME_HOOK_START_CONTAINER, x->state_json, err)) < 0)
                 return berth_err_wrap(err, "startContainer hook");
-        if ((r = process_close_fds(err)) < 0)
+        if ((r = process_close_fds(x->opts->preserve_fds, err)) < 0)
                 return r;
-        if ((r = process_apply(c->process, c->seccomp, err)) < 0)
+        if ((r = process_apply(c->process, x->seccomp, err)) < 0)
                 return r;
         execve(x->exe, c->process->args, c->process->env ? c->process->env : (char *[]){NULL});
         return berth_err(err, errno, "exec `%s`", x->exe);
@@ -187,20 +259,19 @@ void init_main(struct create_ctx *x)
         close(x->sync[0]);
         /* Die with the parent while it still owns us (until READY). */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         umask(0);
         if (init_setup(x, sync, &stage, &err) < 0) {
                 sync_send_error(sync, stage, err);
                 _exit(1);
         }
         /* From here the parent may exit (runc's `create` returns): we
-         * must survive it. */
+         * must survive it, but not before it saved the state (see
+         * wait_for_start). */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (sync_send(sync, SYNC_READY, -1, &err) < 0)
                 _exit(1);
-        close(sync);
         int conn = -1;
-        init_wait_and_exec(x, &conn, &err);
+        init_wait_and_exec(x, &sync, &conn, &err);
         if (conn >= 0)
                 sync_send_error(conn, STAGE_EXEC, err);
         _exit(127);

@@ -19,12 +19,14 @@
  * from it, so the user sees one chain whichever side failed.
  */
 enum sync_type {
-        SYNC_GO = 1,        /* parent -> child: id maps written, cgroup entered */
+        SYNC_GO = 1,        /* parent -> child: id maps written */
+        SYNC_CGROUP,        /* parent -> child: moved into the container's cgroup */
         SYNC_HOOKS,         /* child -> parent: namespaces exist, run prestart/createRuntime */
         SYNC_HOOKS_DONE,    /* parent -> child */
         SYNC_TERMINAL,      /* child -> parent: pty master attached as SCM_RIGHTS */
         SYNC_TERMINAL_DONE, /* parent -> child */
         SYNC_READY,         /* child -> parent: created, waiting for start */
+        SYNC_SAVED,         /* parent -> child: state.json written, the container exists */
         SYNC_ERROR,         /* either way: stage, errno, text */
 };
 
@@ -60,10 +62,11 @@ int rootfs_finish(const struct runtime_config *c, struct berth_error **err);
 
 /* process.c: the last steps before exec, in both init and exec. */
 int process_lookup_path(const struct runtime_process *p, char **out, struct berth_error **err);
-int process_apply(const struct runtime_process *p, const struct runtime_seccomp *seccomp,
+/* seccomp: compiled by the parent before clone (NULL for none). */
+int process_apply(const struct runtime_process *p, const struct runtime_seccomp_bpf *seccomp,
                   struct berth_error **err);
-/* Close or mark close-on-exec every fd above 2, except keep (may be -1). */
-int process_close_fds(struct berth_error **err);
+/* Mark close-on-exec every fd from 3 + preserve up. */
+int process_close_fds(unsigned preserve, struct berth_error **err);
 int process_chdir(const struct runtime_process *p, struct berth_error **err);
 int process_set_oom_score_adj(pid_t pid, int adj, struct berth_error **err);
 

@@ -86,7 +86,7 @@ int runtime_mount_options_parse(char *const *options, struct runtime_mount_step 
                 /* Mount-API-only options that a plain mount(2) cannot do. */
                 if (strcmp(*o, "idmap") == 0 || strcmp(*o, "ridmap") == 0 ||
                     strncmp(*o, "rro", 3) == 0)
-                        return berth_err(err, EINVAL, "mount option `%s` is not supported", *o);
+                        return berth_err(err, 0, "mount option `%s` is not supported", *o);
                 /* Everything else is for the filesystem (mode=, size=, newinstance...). */
                 if (data == NULL) {
                         data = xstrdup(*o);
@@ -138,7 +138,7 @@ int runtime_mount_plan_build(const struct runtime_config *c, const char *bundle,
                 if (s->kind == MOUNT_STEP_BIND) {
                         if (m->source == NULL) {
                                 runtime_mount_plan_free(p);
-                                return berth_err(err, EINVAL, "mount `%s`: a bind needs a source",
+                                return berth_err(err, 0, "mount `%s`: a bind needs a source",
                                                  m->destination);
                         }
                         s->source = m->source[0] == '/' ? xstrdup(m->source)

@@ -144,16 +144,16 @@ int runtime_container_delete(const char *root, const char *id, bool force, struc
                  * with the host) still hold the cgroup. */
                 runtime_cgroup_kill_all(l.cg, SIGKILL, &scratch);
                 berth_error_free(steal_pointer(&scratch));
-                for (int i = 0; i < 200; i++) {
-                        if (runtime_cgroup_destroy(l.cg, &scratch) == 0) {
-                                l.cg = NULL;
-                                break;
-                        }
+                bool removed = false;
+                for (int i = 0; i < 200 && !removed; i++) {
+                        removed = runtime_cgroup_destroy(l.cg, &scratch) == 0;
                         berth_error_free(steal_pointer(&scratch));
-                        struct timespec ts = {0, 10 * 1000 * 1000};
-                        nanosleep(&ts, NULL);
+                        if (!removed) {
+                                struct timespec ts = {0, 10 * 1000 * 1000};
+                                nanosleep(&ts, NULL);
+                        }
                 }
-                if (l.cg) {
+                if (!removed) {
                         r = berth_err(err, EBUSY, "removing the cgroup of `%s`", id);
                         goto out;
                 }
@@ -238,9 +238,9 @@ int runtime_container_pause(const char *root, const char *id, bool paused, struc
         if (l.cg == NULL)
                 r = berth_err(err, ENOTSUP, "container `%s` has no cgroup", id);
         else if (paused && strcmp(status, "running") != 0)
-                r = berth_err(err, EINVAL, "cannot pause container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot pause container `%s`: it is %s", id, status);
         else if (!paused && strcmp(status, "paused") != 0)
-                r = berth_err(err, EINVAL, "cannot resume container `%s`: it is %s", id, status);
+                r = berth_err(err, 0, "cannot resume container `%s`: it is %s", id, status);
         else
                 r = runtime_cgroup_freeze(l.cg, paused, err);
         loaded_free(&l);

@@ -81,13 +81,13 @@ int process_chdir(const struct runtime_process *p, struct berth_error **err)
         return 0;
 }
 
-int process_close_fds(struct berth_error **err)
+int process_close_fds(unsigned preserve, struct berth_error **err)
 {
         /* Every fd above stderr gets close-on-exec: the sync socket, the
          * start socket, O_PATH and directory fds of the host, anything a
          * library opened.  Whatever we still need until exec keeps working,
          * and none of it reaches the container's process. */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        if (syscall(SYS_close_range, 3U + preserve, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
                 return 0;
         _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
         if (d == NULL)
@@ -95,7 +95,7 @@ int process_close_fds(struct berth_error **err)
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
                 int fd = atoi(e->d_name);
-                if (fd > 2 && fd != dirfd(d))
+                if (fd >= 3 + (int)preserve && fd != dirfd(d))
                         fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
         return 0;
@@ -149,7 +149,7 @@ static int set_caps(const struct runtime_caps *caps, struct berth_error **err)
  * survives; the requested sets; NO_NEW_PRIVS; and seccomp as late as
  * possible when NNP is on, so the filter need not allow our own syscalls.
  */
-int process_apply(const struct runtime_process *p, const struct runtime_seccomp *seccomp,
+int process_apply(const struct runtime_process *p, const struct runtime_seccomp_bpf *seccomp,
                   struct berth_error **err)
 {
         int r;
@@ -158,7 +158,7 @@ int process_apply(const struct runtime_process *p, const struct runtime_seccomp 
                 if (setrlimit(p->rlimits[i].resource, &rl) < 0)
                         return berth_err(err, errno, "setting rlimit %d", p->rlimits[i].resource);
         }
-        if (seccomp && !p->no_new_privileges && (r = runtime_seccomp_load(seccomp, err)) < 0)
+        if (seccomp && !p->no_new_privileges && (r = runtime_seccomp_bpf_load(seccomp, err)) < 0)
                 return berth_err_wrap(err, "loading seccomp");
         if (p->has_caps) {
                 for (int i = 0; i <= CAP_LAST_CAP; i++) {
@@ -186,7 +186,7 @@ int process_apply(const struct runtime_process *p, const struct runtime_seccomp 
                 umask(0022);
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return berth_err(err, errno, "setting no_new_privs");
-        if (seccomp && p->no_new_privileges && (r = runtime_seccomp_load(seccomp, err)) < 0)
+        if (seccomp && p->no_new_privileges && (r = runtime_seccomp_bpf_load(seccomp, err)) < 0)
                 return berth_err_wrap(err, "loading seccomp");
         return 0;
 }

@@ -287,6 +287,17 @@ static int make_device(int rootfd, const char *path, mode_t type, dev_t dev, mod
         if (parent < 0)
                 return parent;
         const char *base = basename(d2);
+        /* Never touch the host's own device directory, whatever the
+         * config made of the rootfs's /dev. */
+        struct stat here, host;
+        if (fstat(parent, &here) == 0 && stat("/dev", &host) == 0 && here.st_dev == host.st_dev &&
+            here.st_ino == host.st_ino)
+                return berth_err(err, EPERM, "`%s`: the rootfs's /dev is the host's", path);
+        /* A node that is already what we want stays. */
+        struct stat st;
+        if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == type &&
+            (type == S_IFIFO || st.st_rdev == dev))
+                return 0;
         /* unlinkat on the parent we resolved: whatever sat there (even a
          * symlink) goes, nothing outside is touched. */
         if (unlinkat(parent, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
@@ -324,6 +335,15 @@ static int setup_devices(int rootfd, const struct runtime_config *c, bool userns
                          struct berth_error **err)
 {
         int r;
+        /* The links below replace entries of /dev: make sure that /dev is
+         * the container's and not (through some mount) the host's. */
+        _cleanup_close_ int devfd = util_path_mkdir_in_root(rootfd, "/dev", 0755, err);
+        struct stat here, host;
+        if (devfd < 0)
+                return devfd;
+        if (fstat(devfd, &here) == 0 && stat("/dev", &host) == 0 && here.st_dev == host.st_dev &&
+            here.st_ino == host.st_ino)
+                return berth_err(err, EPERM, "the rootfs's /dev is the host's /dev");
         for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
                 bool overridden = false;
                 for (size_t k = 0; k < c->n_devices; k++)

@@ -21,13 +21,18 @@ struct runtime_create_options {
         const char *pid_file;       /* may be NULL */
         const char *console_socket; /* may be NULL */
         bool no_pivot;
+        /* fds 3 .. 3+preserve_fds-1 of the caller reach the process (runc's
+         * --preserve-fds); every other fd is closed at exec. */
+        unsigned preserve_fds;
 };
 
 /*
  * Create the container: namespaces, id maps, cgroup, rootfs, devices,
  * hooks up to createContainer.  On return its init waits inside its
  * namespaces for runtime_container_start(); *pid is that init (a child of
- * the caller, which may wait for it).  On failure nothing is left behind.
+ * the caller, which may wait for it).  The process gets the caller's
+ * stdin/stdout/stderr (or, with process.terminal, a pty whose master goes
+ * to console_socket).  On failure nothing is left behind.
  */
 int runtime_container_create(const char *root, const char *id,
                              const struct runtime_create_options *opts, pid_t *pid,
@@ -36,7 +41,8 @@ int runtime_container_create(const char *root, const char *id,
 /* Release a created container's init to exec the process; runs poststart. */
 int runtime_container_start(const char *root, const char *id, struct berth_error **err);
 
-/* The OCI state document (ociVersion, id, status, pid, bundle, annotations). */
+/* The OCI state document (ociVersion, id, status, pid, bundle, annotations,
+ * created; and oomKilled: true once stopped by the OOM killer). */
 int runtime_container_state(const char *root, const char *id, json_t **out,
                             struct berth_error **err);
 
@@ -84,6 +90,9 @@ int runtime_container_pause(const char *root, const char *id, bool paused,
 /* linux.resources JSON applied to the container's cgroup. */
 int runtime_container_update(const char *root, const char *id, json_t *resources,
                              struct berth_error **err);
+
+/* 1 when the running binary is already the sealed copy. */
+int runtime_binary_is_sealed(void);
 
 /* CVE-2019-5736 class: make sure the running binary is a sealed memfd copy
  * of itself (re-executing into one if not), so nothing reached through

@@ -29,7 +29,7 @@ static bool id_valid(const char *id)
 int state_dir_open(const char *root, const char *id, struct berth_error **err)
 {
         if (!id_valid(id))
-                return berth_err(err, EINVAL, "invalid container ID `%s`", id);
+                return berth_err(err, 0, "invalid container ID `%s`", id);
         _cleanup_free_ char *p = xasprintf("%s/%s", root, id);
         int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {

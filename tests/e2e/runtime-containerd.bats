@@ -8,10 +8,7 @@ load runtime-common
 
 setup() {
 	rt_setup
-	if ! command -v containerd >/dev/null || ! command -v containerd-shim-runc-v2 >/dev/null; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			containerd >/dev/null 2>&1 || skip "containerd cannot be installed"
-	fi
+	command -v containerd-shim-runc-v2 >/dev/null || skip "containerd is not installed (make deps)"
 	cat >"$TEST_TMP/containerd.toml" <<-TOML
 		version = 2
 		root = "$TEST_TMP/croot"
@@ -76,5 +73,17 @@ ctr_() {
 	for _ in $(seq 100); do ctr_ task ls | grep -q "$CID.*STOPPED" && break; sleep 0.05; done
 	ctr_ task delete "$CID"
 	ctr_ container delete "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "containerd: ctr run -t gets a tty through --console-socket" {
+	require_cmd script
+	# script(1) gives ctr the terminal it insists on for -t.
+	run timeout 60 script -qec "ctr --address $TEST_TMP/c.sock run --rm -t \
+		--runc-binary $BERTH_RUNTIME --runc-root $TEST_TMP/runc --fifo-dir $TEST_TMP/fifo \
+		--rootfs $ROOTFS $CID sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 5'" /dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"stdin-is-a-tty"* ]]
 	assert_no_leftovers "$CID"
 }

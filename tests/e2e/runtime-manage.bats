@@ -170,3 +170,68 @@ wait_status() {
 	timeout 10 tail --pid="$rpid" -f /dev/null
 	grep -q exec-tty "$TEST_TMP/exec.out"
 }
+
+@test "cli: features, spec, list and ps output" {
+	run rt features
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.ociVersionMin and .ociVersionMax and (.linux.namespaces | index("user"))'
+	# spec refuses to overwrite a config.json
+	run rt spec --bundle "$BUNDLE"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"already exists"* ]]
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	run rt list --format json
+	echo "$output" | jq -e --arg id "$CID" '.[] | select(.id == $id) | .status == "running"'
+	run rt list -q
+	[ "$output" = "$CID" ]
+	run rt ps "$CID"
+	[ "${lines[0]}" = PID ]
+	[ "${lines[1]}" = "$(rt state "$CID" | jq .pid)" ]
+	rt kill "$CID" KILL
+	wait_status stopped
+	run rt exec "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"it is stopped"* ]]
+	run rt pause "$CID"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "namespaces: a second container joins the first one's pid, ipc and uts namespaces by path" {
+	cfg '.hostname = "first"'
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	local pid second=$CID-2
+	CREATED_IDS+=("$second")
+	pid=$(rt state "$CID" | jq -r .pid)
+	cfg --arg p "/proc/$pid/ns" '.hostname = null | .linux.namespaces |= map(
+		if .type == "pid" then .path = ($p + "/pid")
+		elif .type == "ipc" then .path = ($p + "/ipc")
+		elif .type == "uts" then .path = ($p + "/uts") else . end)'
+	cfg_sh 'hostname; ps -o comm= | grep -c sleep; readlink /proc/self/ns/pid'
+	run "$BERTH_RUNTIME" --root "$STATE" run --bundle "$BUNDLE" "$second"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = first ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = "$(readlink "/proc/$pid/ns/pid")" ]
+}
+
+@test "terminal: run and exec -t in the foreground relay the user's terminal" {
+	require_cmd script
+	cfg '.process.terminal = true'
+	cfg_sh 'tty; [ -t 0 ] && echo is-a-tty; stty size; exit 3'
+	# script(1) is the user's terminal here.
+	run timeout 30 script -qec "stty rows 33 cols 101; $BERTH_RUNTIME --root $STATE run --bundle $BUNDLE $CID" /dev/null
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"is-a-tty"* ]]
+	[[ "$output" == *"33 101"* ]]
+	assert_no_leftovers "$CID"
+	cfg '.process.terminal = false'
+	cfg_sh 'sleep 1000'
+	rt run -d --bundle "$BUNDLE" "$CID"
+	run timeout 30 script -qec "$BERTH_RUNTIME --root $STATE exec -t $CID sh -c '[ -t 1 ] && echo exec-tty; exit 4'" /dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"exec-tty"* ]]
+}

@@ -139,6 +139,7 @@ teardown() { rt_teardown; }
 	cfg '.process.terminal = false'
 	cfg_sh 'id -u; cat /proc/self/uid_map; echo "pid=$$"'
 	run "${user[@]}" "$BERTH_RUNTIME" --root "$STATE" run --bundle "$BUNDLE" "$CID"
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 0 ]
 	[[ "${lines[1]}" =~ ^\ *0\ +1000\ +1$ ]]
@@ -155,4 +156,28 @@ teardown() { rt_teardown; }
 	[[ "$output" == *fd-denied* ]]
 	[[ "$output" == *cwd-denied* ]]
 	[[ "$output" != *memfd* ]]
+}
+
+@test "security: --preserve-fds passes exactly the first N extra fds" {
+	cfg_sh 'ls /proc/self/fd | sort -n | tr "\n" " "; cat <&3'
+	echo via-fd-3 >"$TEST_TMP/three"
+	run "$BERTH_RUNTIME" --root "$STATE" run --preserve-fds 1 --bundle "$BUNDLE" "$CID" 3<"$TEST_TMP/three" 4</dev/null
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0 1 2 3 4 via-fd-3" ]
+}
+
+@test "security: a rootfs whose /dev leads to the host's /dev is refused before any node is touched" {
+	# /dev is a symlink into a bind mount of the host's root: resolved inside
+	# the rootfs it still reaches the host's devtmpfs.
+	rm -rf "$BUNDLE/rootfs/dev"
+	ln -s /host/dev "$BUNDLE/rootfs/dev"
+	cfg '.mounts |= map(select(.destination | startswith("/dev") | not))
+		| .mounts += [{destination: "/host", type: "bind", source: "/", options: ["rbind"]}]'
+	local before
+	before=$(stat -c '%i %F' /dev/ptmx /dev/null /dev/full)
+	run rt create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the rootfs's /dev is the host's /dev"* ]]
+	[ "$(stat -c '%i %F' /dev/ptmx /dev/null /dev/full)" = "$before" ]
+	assert_no_leftovers "$CID"
 }
