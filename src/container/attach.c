@@ -67,8 +67,12 @@ int container_attach(const struct container_engine *e, const char *id, int fd,
         sigaddset(&set, SIGWINCH);
         if (o->sig_proxy && !o->tty) {
                 static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-                for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
+                /* A shell starts background jobs with SIGINT ignored;
+                 * an ignored signal never reaches the signalfd. */
+                for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++) {
                         sigaddset(&set, proxied[i]);
+                        signal(proxied[i], SIG_DFL);
+                }
         }
         sigset_t old;
         sigprocmask(SIG_BLOCK, &set, &old);

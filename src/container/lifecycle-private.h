@@ -13,9 +13,10 @@
 /* n random bytes as 2n hex digits (fresh string). */
 char *container_random_hex(size_t n);
 
-/* --init: a read-only copy of berth at <runroot>/berth-init, made once,
- * which the spec binds at /dev/init (a copy, so nothing a container does
- * to it reaches the binary on the host). */
+/* --init: a copy of berth-init (built beside berth, static) at
+ * <runroot>/berth-init, made once, which the spec binds read-only at
+ * /dev/init (a copy, so nothing a container does to it reaches the
+ * installed binary). */
 int container_init_binary(const struct container_engine *e, char **path, struct berth_error **err);
 
 /* The attach socket's directory: <runroot>/attach (made on demand). */

@@ -41,18 +41,26 @@ char *container_attach_dir(const struct container_engine *e)
 int container_init_binary(const struct container_engine *e, char **path, struct berth_error **err)
 {
         _cleanup_free_ char *p = xasprintf("%s/berth-init", e->runroot);
-        if (access(p, X_OK) == 0) {
+        if (util_path_mkdir_p(e->runroot, 0700, err) < 0)
+                return berth_err_ret(*err);
+        /* berth-init sits beside the berth binary. */
+        _cleanup_free_ char *self = xstrdup(e->self);
+        char *slash = strrchr(self, '/');
+        _cleanup_free_ char *src =
+            slash ? xasprintf("%.*s/berth-init", (int)(slash - self), self) : xstrdup("berth-init");
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return berth_err(err, errno, "opening the init binary `%s`", src);
+        struct stat st;
+        if (fstat(in, &st) < 0)
+                return berth_err(err, errno, "stat of `%s`", src);
+        /* The copy stays until berth-init changes (a new build). */
+        struct stat have;
+        if (stat(p, &have) == 0 && have.st_size == st.st_size &&
+            have.st_mtim.tv_sec >= st.st_mtim.tv_sec) {
                 *path = steal_pointer(&p);
                 return 0;
         }
-        if (util_path_mkdir_p(e->runroot, 0700, err) < 0)
-                return berth_err_ret(*err);
-        _cleanup_close_ int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return berth_err(err, errno, "opening berth's own binary");
-        struct stat st;
-        if (fstat(in, &st) < 0)
-                return berth_err(err, errno, "stat of berth's own binary");
         /* Made under a temporary name and renamed in, so a concurrent
          * create never binds a half-written file. */
         _cleanup_free_ char *tmp = xasprintf("%s.%d", p, getpid());
