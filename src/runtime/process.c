@@ -40,8 +40,13 @@ int process_lookup_path(const struct runtime_process *p, char **out, struct bert
 {
         const char *a0 = p->args[0];
         if (strchr(a0, '/') != NULL) {
+                struct stat st;
+                /* A directory or other non-file can't be run: that is
+                 * "permission denied" (126), not "not found" (127). */
+                if (stat(a0, &st) < 0)
+                        return berth_err(err, errno, "exec `%s`", a0);
                 if (!is_executable(a0))
-                        return berth_err(err, errno ? errno : EACCES, "exec `%s`", a0);
+                        return berth_err(err, EACCES, "exec `%s`", a0);
                 *out = xstrdup(a0);
                 return 0;
         }
