@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/image.h"
+#include "cli/volume.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -28,6 +29,7 @@ static const struct cli_command commands[] = {
     {"tag", cli_cmd_tag, "Give an image another name"},
     {"rmi", cli_cmd_rmi, "Remove images"},
     {"system", cli_cmd_system, "Disk usage (df)"},
+    {"volume", cli_cmd_volume, "Manage volumes"},
 };
 
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)
