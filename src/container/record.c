@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/record.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+void container_record_free(struct container_record *r)
+{
+        if (r == NULL)
+                return;
+        free(r->name);
+        free(r->image);
+        free(r->image_ref);
+        free(r->created);
+        free(r->path);
+        strv_free(r->args);
+        free(r->hostname);
+        strv_free(r->labels);
+        free(r->rootfs_driver);
+        free(r->state.error);
+        free(r->state.started_at);
+        free(r->state.finished_at);
+        free(r->log_path);
+        for (size_t i = 0; i < r->n_mounts; i++) {
+                free(r->mounts[i].type);
+                free(r->mounts[i].name);
+                free(r->mounts[i].source);
+                free(r->mounts[i].destination);
+                free(r->mounts[i].mode);
+        }
+        free(r->mounts);
+        free(r->config_json);
+        free(r->host_config_json);
+        free(r);
+}
+
+void container_record_freep(struct container_record **r)
+{
+        container_record_free(*r);
+}
+
+bool container_name_valid(const char *name)
+{
+        if (name[0] == '/')
+                name++;
+        if (!isalnum((unsigned char)name[0]) || name[1] == '\0')
+                return false;
+        for (const char *p = name + 1; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+                        return false;
+        return true;
+}
+
+/* Docker's generator pairs an adjective with a notable scientist's or
+ * engineer's surname; berth keeps the shape with shorter lists. */
+static const char *const adjectives[] = {
+    "admiring", "adoring",    "agitated",  "amazing",  "angry",    "awesome",    "blissful",
+    "bold",     "brave",      "busy",      "charming", "clever",   "cool",       "compassionate",
+    "dazzling", "determined", "eager",     "ecstatic", "elegant",  "epic",       "exciting",
+    "festive",  "focused",    "friendly",  "gallant",  "gifted",   "goofy",      "gracious",
+    "happy",    "hopeful",    "inspiring", "jolly",    "keen",     "kind",       "laughing",
+    "loving",   "lucid",      "modest",    "nice",     "nifty",    "optimistic", "peaceful",
+    "pensive",  "quirky",     "relaxed",   "serene",   "sharp",    "stoic",      "sweet",
+    "tender",   "trusting",   "upbeat",    "vibrant",  "wizardly", "youthful",   "zealous",
+};
+static const char *const surnames[] = {
+    "agnesi",   "allen",    "archimedes", "babbage", "bardeen", "bartik",   "bell",     "bohr",
+    "brattain", "cannon",   "carson",     "cerf",    "curie",   "darwin",   "dijkstra", "einstein",
+    "euclid",   "euler",    "faraday",    "fermat",  "fermi",   "feynman",  "franklin", "galileo",
+    "gauss",    "goldberg", "hamilton",   "hawking", "hertz",   "hodgkin",  "hopper",   "hypatia",
+    "johnson",  "kepler",   "knuth",      "lamarr",  "liskov",  "lovelace", "maxwell",  "meitner",
+    "mendel",   "newton",   "noether",    "pascal",  "pasteur", "planck",   "ritchie",  "shannon",
+    "tesla",    "thompson", "torvalds",   "turing",  "volta",   "wilson",   "wozniak",  "yonath",
+};
+
+static uint32_t random_u32(void)
+{
+        uint32_t v = 0;
+        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+                v = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+        return v;
+}
+
+char *container_name_generate(void)
+{
+        uint32_t r = random_u32();
+        size_t na = sizeof(adjectives) / sizeof(adjectives[0]);
+        size_t ns = sizeof(surnames) / sizeof(surnames[0]);
+        return xasprintf("%s_%s", adjectives[r % na], surnames[(r / na) % ns]);
+}
+
+char *container_time_now(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        char buf[32];
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+int container_time_parse(const char *s, struct timespec *out)
+{
+        struct tm tm = {0};
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (p == NULL)
+                return -EINVAL;
+        long ns = 0;
+        if (*p == '.') {
+                long scale = 100000000;
+                for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+                        ns += (*p - '0') * scale;
+        }
+        if (*p != 'Z')
+                return -EINVAL;
+        out->tv_sec = timegm(&tm);
+        out->tv_nsec = ns;
+        return 0;
+}
+
+char *container_record_dir(const char *root, const char *id)
+{
+        return xasprintf("%s/containers/%s", root, id);
+}
+
+static int lock_records(const char *root, struct berth_error **err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+        if (util_path_mkdir_p(dir, 0700, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_free_ char *lock = xasprintf("%s/containers.lock", root);
+        return util_lock_acquire(lock, LOCK_EX, err);
+}
+
+static int write_record(const char *root, const struct container_record *r,
+                        struct berth_error **err)
+{
+        _cleanup_free_ char *dir = container_record_dir(root, r->id);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "opening `%s`", dir);
+        _cleanup_free_ char *text = container_record_to_string(r);
+        return util_file_write_atomic(fd, "container.json", text, strlen(text), 0600, err);
+}
+
+int container_record_load(const char *root, const char *id, struct container_record **out,
+                          struct berth_error **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/containers/%s/container.json", root, id);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        _cleanup_error_ struct berth_error *rerr = NULL;
+        if (util_file_read(AT_FDCWD, path, &text, &len, &rerr) < 0) {
+                if (rerr->code == ENOENT || rerr->code == ENOTDIR)
+                        return 0;
+                *err = steal_pointer(&rerr);
+                return berth_err_ret(*err);
+        }
+        if (container_record_from_string(text, len, out, err) < 0)
+                return berth_err_wrap(err, "container %s", id);
+        return 1;
+}
+
+/* The ID of the container called name, under the lock or not: 1/0. */
+static int find_name(const char *root, const char *name, const char *skip, char out[65])
+{
+        _cleanup_strv_ char **ids = NULL;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (container_record_list(root, &ids, &scratch) < 0)
+                return 0;
+        for (char **id = ids; *id; id++) {
+                if (skip != NULL && strcmp(*id, skip) == 0)
+                        continue;
+                _cleanup_container_record_ struct container_record *r = NULL;
+                _cleanup_error_ struct berth_error *e = NULL;
+                if (container_record_load(root, *id, &r, &e) <= 0)
+                        continue;
+                if (strcmp(r->name, name) == 0) {
+                        memcpy(out, r->id, 65);
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+static int name_conflict(const char *name, const char *other, struct berth_error **err)
+{
+        return berth_err(err, EEXIST,
+                         "Conflict. The container name \"/%s\" is already in use by container "
+                         "\"%s\". You have to remove (or rename) that container to be able to "
+                         "reuse that name",
+                         name, other);
+}
+
+int container_record_create(const char *root, struct container_record *r, struct berth_error **err)
+{
+        if (r->name != NULL && r->name[0] == '/')
+                memmove(r->name, r->name + 1, strlen(r->name));
+        if (r->name != NULL && !container_name_valid(r->name))
+                return berth_err(err, EINVAL,
+                                 "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                 "are allowed",
+                                 r->name);
+        _cleanup_close_ int lock = lock_records(root, err);
+        if (lock < 0)
+                return lock;
+        char other[65];
+        if (r->name == NULL) {
+                for (int tries = 0;; tries++) {
+                        _cleanup_free_ char *n = container_name_generate();
+                        /* Docker adds a digit once names start to collide. */
+                        if (tries >= 10) {
+                                char *base = steal_pointer(&n);
+                                n = xasprintf("%s%u", base, random_u32() % 10);
+                                free(base);
+                        }
+                        if (find_name(root, n, NULL, other) == 0) {
+                                r->name = steal_pointer(&n);
+                                break;
+                        }
+                }
+        } else if (find_name(root, r->name, NULL, other) == 1) {
+                return name_conflict(r->name, other, err);
+        }
+        for (;;) {
+                unsigned char raw[32];
+                if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+                        return berth_err(err, errno, "generating a container ID");
+                for (size_t i = 0; i < 32; i++)
+                        snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
+                /* Docker avoids all-digit short IDs: they read as numbers. */
+                if (strspn(r->id, "0123456789") >= 12)
+                        continue;
+                _cleanup_free_ char *dir = container_record_dir(root, r->id);
+                if (mkdir(dir, 0700) == 0)
+                        break;
+                if (errno != EEXIST)
+                        return berth_err(err, errno, "creating `%s`", dir);
+        }
+        if (write_record(root, r, err) < 0) {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+                _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0)
+                        (void)util_path_remove_tree(dfd, r->id, &scratch);
+                return berth_err_ret(*err);
+        }
+        return 0;
+}
+
+int container_record_update(const char *root, const char *id, container_record_update_fn fn,
+                            void *data, struct berth_error **err)
+{
+        _cleanup_close_ int lock = lock_records(root, err);
+        if (lock < 0)
+                return lock;
+        _cleanup_container_record_ struct container_record *r = NULL;
+        int found = container_record_load(root, id, &r, err);
+        if (found <= 0)
+                return found;
+        int keep = fn(r, data, err);
+        if (keep < 0)
+                return keep;
+        if (keep == 0 && write_record(root, r, err) < 0)
+                return berth_err_ret(*err);
+        return 1;
+}
+
+struct rename_data {
+        const char *root, *name;
+};
+
+static int do_rename(struct container_record *r, void *data, struct berth_error **err)
+{
+        struct rename_data *d = data;
+        char other[65];
+        if (find_name(d->root, d->name, r->id, other) == 1)
+                return name_conflict(d->name, other, err);
+        free(r->name);
+        r->name = xstrdup(d->name);
+        return 0;
+}
+
+int container_record_rename(const char *root, const char *id, const char *name,
+                            struct berth_error **err)
+{
+        if (name[0] == '/')
+                name++;
+        if (!container_name_valid(name))
+                return berth_err(err, EINVAL,
+                                 "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                 "are allowed",
+                                 name);
+        struct rename_data d = {root, name};
+        int r = container_record_update(root, id, do_rename, &d, err);
+        if (r == 0)
+                return berth_err(err, ENOENT, "No such container: %s", id);
+        return r < 0 ? r : 0;
+}
+
+int container_record_list(const char *root, char ***ids, struct berth_error **err)
+{
+        *ids = xcalloc(1, sizeof(char *));
+        _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (d == NULL)
+                return errno == ENOENT ? 0 : berth_err(err, errno, "reading `%s`", dir);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strlen(de->d_name) != 64)
+                        continue;
+                _cleanup_free_ char *rec = xasprintf("%s/%s/container.json", dir, de->d_name);
+                if (access(rec, F_OK) == 0)
+                        strv_append(ids, de->d_name);
+        }
+        return 0;
+}
+
+int container_record_lookup(const char *root, const char *what, char out[65],
+                            struct berth_error **err)
+{
+        if (what[0] == '\0')
+                return 0;
+        _cleanup_strv_ char **ids = NULL;
+        if (container_record_list(root, &ids, err) < 0)
+                return berth_err_ret(*err);
+        for (char **id = ids; *id; id++)
+                if (strcmp(*id, what) == 0) {
+                        memcpy(out, *id, 65);
+                        return 1;
+                }
+        if (find_name(root, what[0] == '/' ? what + 1 : what, NULL, out) == 1)
+                return 1;
+        size_t len = strlen(what), hits = 0;
+        for (char **id = ids; *id; id++)
+                if (strncmp(*id, what, len) == 0) {
+                        if (hits++ == 0)
+                                memcpy(out, *id, 65);
+                }
+        if (hits > 1)
+                return berth_err(err, EINVAL, "multiple IDs found with provided prefix: %s", what);
+        return hits == 1;
+}
+
+int container_record_resolve(const char *root, const char *what, char out[65],
+                             struct berth_error **err)
+{
+        int r = container_record_lookup(root, what, out, err);
+        if (r == 0)
+                return berth_err(err, ENOENT, "No such container: %s", what);
+        return r < 0 ? r : 0;
+}
+
+int container_record_remove(const char *root, const char *id, struct berth_error **err)
+{
+        _cleanup_free_ char *dir = container_record_dir(root, id);
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : berth_err(err, errno, "opening `%s`", dir);
+        {
+                /* The record goes first, under the lock: from here on the
+                 * container does not exist, for lookups and for the image
+                 * store's in-use check, even if removing the rest fails. */
+                _cleanup_close_ int lock = lock_records(root, err);
+                if (lock < 0)
+                        return lock;
+                if (unlinkat(dfd, "container.json", 0) < 0 && errno != ENOENT)
+                        return berth_err(err, errno, "removing the record of %s", id);
+        }
+        _cleanup_free_ char *parent = xasprintf("%s/containers", root);
+        _cleanup_close_ int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return berth_err(err, errno, "opening `%s`", parent);
+        return util_path_remove_tree(pfd, id, err);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The copy driver's layer application.  Both trees are walked through
+ * directory fds only, every entry opened relative to its parent with
+ * O_NOFOLLOW: a symlink in a layer is copied as a symlink and never
+ * followed, so an image can't make us write outside upper/.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "storage/rootfs-private.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static bool is_whiteout(const struct stat *st)
+{
+        return S_ISCHR(st->st_mode) && major(st->st_rdev) == 0 && minor(st->st_rdev) == 0;
+}
+
+static bool is_opaque(int dirfd)
+{
+        char v[2];
+        _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", dirfd);
+        ssize_t n = getxattr(p, "trusted.overlay.opaque", v, sizeof(v));
+        return n == 1 && v[0] == 'y';
+}
+
+static int copy_data(int src, int dst)
+{
+        for (;;) {
+                ssize_t n = copy_file_range(src, NULL, dst, NULL, 1 << 30, 0);
+                if (n == 0)
+                        return 0;
+                if (n > 0)
+                        continue;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
+                        return -1;
+                break;
+        }
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(src, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                if (n == 0)
+                        return 0;
+                if (util_write_all(dst, buf, n) < 0)
+                        return -1;
+        }
+}
+
+static void set_times(int dirfd, const char *name, const struct stat *st)
+{
+        struct timespec ts[2] = {st->st_atim, st->st_mtim};
+        (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st,
+                      struct berth_error **err)
+{
+        if (S_ISREG(st->st_mode)) {
+                _cleanup_close_ int in = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (in < 0)
+                        return berth_err(err, errno, "opening `%s`", name);
+                _cleanup_close_ int out = openat(
+                    dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (out < 0)
+                        return berth_err(err, errno, "creating `%s`", name);
+                if (copy_data(in, out) < 0)
+                        return berth_err(err, errno, "copying `%s`", name);
+                if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
+                        return berth_err(err, errno, "setting owner and mode of `%s`", name);
+        } else if (S_ISLNK(st->st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(srcdir, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return berth_err(err, errno, "reading link `%s`", name);
+                target[n] = '\0';
+                if (symlinkat(target, dstdir, name) < 0)
+                        return berth_err(err, errno, "creating link `%s`", name);
+                if (fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return berth_err(err, errno, "setting owner of `%s`", name);
+        } else {
+                if (mknodat(dstdir, name, st->st_mode, st->st_rdev) < 0)
+                        return berth_err(err, errno, "creating node `%s`", name);
+                if (fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
+                        return berth_err(err, errno, "setting owner and mode of `%s`", name);
+        }
+        set_times(dstdir, name, st);
+        return 0;
+}
+
+int storage_rootfs_copy_tree(int srcfd, int dstfd, struct berth_error **err)
+{
+        _cleanup_close_ int dup = openat(srcfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dup < 0)
+                return berth_err(err, errno, "reopening a layer directory");
+        _cleanup_closedir_ DIR *d = fdopendir(steal_fd(&dup));
+        if (d == NULL)
+                return berth_err(err, errno, "reading a layer directory");
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d)) != NULL) {
+                const char *name = de->d_name;
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                        continue;
+                struct stat st, dst;
+                if (fstatat(srcfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return berth_err(err, errno, "stat `%s`", name);
+                bool exists = fstatat(dstfd, name, &dst, AT_SYMLINK_NOFOLLOW) == 0;
+                if (is_whiteout(&st)) {
+                        if (exists && util_path_remove_tree(dstfd, name, err) < 0)
+                                return berth_err_ret(*err);
+                        continue;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        if (exists && util_path_remove_tree(dstfd, name, err) < 0)
+                                return berth_err_ret(*err);
+                        if (copy_entry(srcfd, dstfd, name, &st, err) < 0)
+                                return berth_err_ret(*err);
+                        continue;
+                }
+                _cleanup_close_ int sub =
+                    openat(srcfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0)
+                        return berth_err(err, errno, "opening `%s`", name);
+                if (exists && (!S_ISDIR(dst.st_mode) || is_opaque(sub))) {
+                        if (util_path_remove_tree(dstfd, name, err) < 0)
+                                return berth_err_ret(*err);
+                        exists = false;
+                }
+                if (!exists && mkdirat(dstfd, name, 0700) < 0)
+                        return berth_err(err, errno, "creating `%s`", name);
+                _cleanup_close_ int dsub =
+                    openat(dstfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dsub < 0)
+                        return berth_err(err, errno, "opening `%s`", name);
+                if (storage_rootfs_copy_tree(sub, dsub, err) < 0)
+                        return berth_err_wrap(err, "%s", name);
+                if (fchown(dsub, st.st_uid, st.st_gid) < 0 || fchmod(dsub, st.st_mode & 07777) < 0)
+                        return berth_err(err, errno, "setting owner and mode of `%s`", name);
+                set_times(dstfd, name, &st);
+        }
+        if (errno != 0)
+                return berth_err(err, errno, "reading a layer directory");
+        return 0;
+}
