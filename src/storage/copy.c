@@ -125,12 +125,35 @@ static const struct link_seen *link_find(const struct copy_state *cs, const stru
         return NULL;
 }
 
-static int copy_entry(struct copy_state *cs, int src, int dst, const char *name, const char *rel,
-                      struct berth_error **err)
+/* With overwrite: make room for a new dst_name; 1 when it is an existing
+ * directory to merge into (the source being one too). */
+static int make_room(const struct copy_state *cs, int dst, const char *name, const struct stat *src,
+                     const char *rel, struct berth_error **err)
+{
+        struct stat st;
+        if (cs->opts == NULL || !cs->opts->overwrite ||
+            fstatat(dst, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        if (S_ISDIR(st.st_mode)) {
+                if (S_ISDIR(src->st_mode))
+                        return 1;
+                return berth_err(err, EISDIR, "cannot overwrite directory `%s` with non-directory",
+                                 rel);
+        }
+        if (unlinkat(dst, name, 0) < 0 && errno != ENOENT)
+                return berth_err(err, errno, "replacing `%s`", rel);
+        return 0;
+}
+
+static int copy_entry(struct copy_state *cs, int src, int dst, const char *name, const char *dname,
+                      const char *rel, struct berth_error **err)
 {
         struct stat st;
         if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return berth_err(err, errno, "inspecting `%s`", rel);
+        int room = make_room(cs, dst, dname, &st, rel, err);
+        if (room < 0)
+                return room;
         uid_t uid;
         gid_t gid;
         owner_of(cs, &st, &uid, &gid);
@@ -144,7 +167,7 @@ static int copy_entry(struct copy_state *cs, int src, int dst, const char *name,
                             cs->dst_root, l->path, O_PATH | O_NOFOLLOW, 0, err);
                         if (fd < 0)
                                 return berth_err_ret(*err);
-                        if (linkat(fd, "", dst, name, AT_EMPTY_PATH) < 0)
+                        if (linkat(fd, "", dst, dname, AT_EMPTY_PATH) < 0)
                                 return berth_err(err, errno, "linking `%s`", rel);
                         return 0;
                 }
@@ -158,10 +181,10 @@ static int copy_entry(struct copy_state *cs, int src, int dst, const char *name,
                     openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sfd < 0)
                         return berth_err(err, errno, "opening `%s`", rel);
-                if (mkdirat(dst, name, 0700) < 0)
+                if (room == 0 && mkdirat(dst, dname, 0700) < 0)
                         return berth_err(err, errno, "creating `%s`", rel);
                 _cleanup_close_ int dfd =
-                    openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    openat(dst, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (dfd < 0)
                         return berth_err(err, errno, "opening `%s`", rel);
                 if (copy_dir(cs, sfd, dfd, rel, err) < 0)
@@ -174,7 +197,7 @@ static int copy_entry(struct copy_state *cs, int src, int dst, const char *name,
                 if (sfd < 0)
                         return berth_err(err, errno, "opening `%s`", rel);
                 _cleanup_close_ int dfd =
-                    openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    openat(dst, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (dfd < 0)
                         return berth_err(err, errno, "creating `%s`", rel);
                 if (copy_data(sfd, dfd, rel, err) < 0 ||
@@ -188,28 +211,28 @@ static int copy_entry(struct copy_state *cs, int src, int dst, const char *name,
                 if (n < 0)
                         return berth_err(err, errno, "reading the link `%s`", rel);
                 target[n] = '\0';
-                if (symlinkat(target, dst, name) < 0)
+                if (symlinkat(target, dst, dname) < 0)
                         return berth_err(err, errno, "creating the link `%s`", rel);
-                if (fchownat(dst, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                if (fchownat(dst, dname, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                         return berth_err(err, errno, "changing the owner of `%s`", rel);
                 struct timespec ts[2] = {st.st_atim, st.st_mtim};
-                if (utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                if (utimensat(dst, dname, ts, AT_SYMLINK_NOFOLLOW) < 0)
                         return berth_err(err, errno, "setting the times of `%s`", rel);
                 return 0; /* a link to it is a link to the new symlink: fine */
         }
         case S_IFCHR:
         case S_IFBLK:
         case S_IFIFO: {
-                if (mknodat(dst, name, st.st_mode & (S_IFMT | 0600), st.st_rdev) < 0)
+                if (mknodat(dst, dname, st.st_mode & (S_IFMT | 0600), st.st_rdev) < 0)
                         return berth_err(err, errno, "creating `%s`", rel);
                 /* A device can't be opened to set its metadata through an
                  * fd without side effects: O_PATH can't chmod, so by name,
                  * with no symlink possible (we just made the node). */
-                if (fchownat(dst, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    fchmodat(dst, name, st.st_mode & 07777, 0) < 0)
+                if (fchownat(dst, dname, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    fchmodat(dst, dname, st.st_mode & 07777, 0) < 0)
                         return berth_err(err, errno, "setting the owner and mode of `%s`", rel);
                 struct timespec ts[2] = {st.st_atim, st.st_mtim};
-                if (utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                if (utimensat(dst, dname, ts, AT_SYMLINK_NOFOLLOW) < 0)
                         return berth_err(err, errno, "setting the times of `%s`", rel);
                 break;
         }
@@ -242,7 +265,7 @@ static int copy_dir(struct copy_state *cs, int src, int dst, const char *rel,
                         continue;
                 _cleanup_free_ char *child =
                     rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-                if (copy_entry(cs, src, dst, de->d_name, child, err) < 0)
+                if (copy_entry(cs, src, dst, de->d_name, de->d_name, child, err) < 0)
                         return berth_err_ret(*err);
         }
         if (errno != 0)
@@ -260,6 +283,20 @@ int storage_tree_copy(int src_dirfd, int dst_dirfd, const struct storage_copy_op
         int r = copy_dir(&cs, src_dirfd, dst_dirfd, "", err);
         if (r == 0 && opts != NULL && opts->copy_root_meta)
                 r = set_meta_fd(&cs, src_dirfd, dst_dirfd, &st, ".", err);
+        for (size_t i = 0; i < cs.n_links; i++)
+                free(cs.links[i].path);
+        free(cs.links);
+        return r;
+}
+
+int storage_copy_entry(int src_pfd, const char *src_name, int dst_pfd, const char *dst_name,
+                       const struct storage_copy_opts *opts, struct berth_error **err)
+{
+        struct stat st;
+        if (fstatat(src_pfd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return berth_err(err, errno, "inspecting `%s`", src_name);
+        struct copy_state cs = {.opts = opts, .dst_root = dst_pfd, .src_dev = st.st_dev};
+        int r = copy_entry(&cs, src_pfd, dst_pfd, src_name, dst_name, dst_name, err);
         for (size_t i = 0; i < cs.n_links; i++)
                 free(cs.links[i].path);
         free(cs.links);

@@ -25,12 +25,20 @@ struct storage_copy_opts {
         void *map_data;
         /* Also give dst the owner, mode, xattrs and times of src itself. */
         bool copy_root_meta;
+        /* Merge into what dst holds: directories are merged, other
+         * entries replaced (a directory is never replaced by a file). */
+        bool overwrite;
 };
 
 /* Copy the content of src_dirfd into dst_dirfd (which should be empty:
  * existing names make it fail with EEXIST). opts may be NULL. */
 int storage_tree_copy(int src_dirfd, int dst_dirfd, const struct storage_copy_opts *opts,
                       struct berth_error **err);
+
+/* Copy one entry: src_name under src_pfd to dst_name under dst_pfd (a
+ * directory with its content). */
+int storage_copy_entry(int src_pfd, const char *src_name, int dst_pfd, const char *dst_name,
+                       const struct storage_copy_opts *opts, struct berth_error **err);
 
 /* Bytes used by the regular files under dirfd (hard links counted once),
  * not crossing mounts. */
