@@ -244,6 +244,50 @@ int container_changes_compute(int upperfd, char *const *lowers, struct container
         return r;
 }
 
+/*
+ * What the runtime makes as mount points (/proc, /etc/hosts, ...) is in
+ * Docker's "init" layer, never in a diff: drop those entries when empty,
+ * and then /etc or /dev when nothing else below them changed.
+ */
+static void drop_init_entries(int upperfd, struct container_change_list *l)
+{
+        static const char *const init[] = {"/proc",      "/sys",          "/dev",
+                                           "/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+                                           "/etc/mtab",  "/.dockerenv"};
+        size_t w = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                bool drop = false;
+                for (size_t k = 0; k < sizeof(init) / sizeof(init[0]) && !drop; k++) {
+                        struct stat st;
+                        if (l->v[i].kind != 'A' || strcmp(l->v[i].path, init[k]) != 0 ||
+                            fstatat(upperfd, l->v[i].path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        drop = (S_ISREG(st.st_mode) && st.st_size == 0) || S_ISDIR(st.st_mode);
+                }
+                /* /dev's content is the runtime's too (its nodes, pts). */
+                drop |= strncmp(l->v[i].path, "/dev/", 5) == 0 && l->v[i].kind == 'A';
+                if (drop)
+                        free(l->v[i].path);
+                else
+                        l->v[w++] = l->v[i];
+        }
+        l->n = w;
+        w = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                const char *p = l->v[i].path;
+                bool parent_only =
+                    l->v[i].kind == 'C' && (strcmp(p, "/etc") == 0 || strcmp(p, "/dev") == 0);
+                size_t len = strlen(p);
+                bool has_child = i + 1 < l->n && strncmp(l->v[i + 1].path, p, len) == 0 &&
+                                 l->v[i + 1].path[len] == '/';
+                if (parent_only && !has_child)
+                        free(l->v[i].path);
+                else
+                        l->v[w++] = l->v[i];
+        }
+        l->n = w;
+}
+
 int container_diff(const char *root, const char *id, struct container_change_list *out,
                    struct berth_error **err)
 {
@@ -263,7 +307,10 @@ int container_diff(const char *root, const char *id, struct container_change_lis
                                  "diff: container %.12s uses the copy driver: its changes are "
                                  "not kept apart from the image",
                                  id);
-        return container_changes_compute(ufd, lowers, out, err);
+        if (container_changes_compute(ufd, lowers, out, err) < 0)
+                return berth_err_ret(*err);
+        drop_init_entries(ufd, out);
+        return 0;
 }
 
 /* ---- export ---- */
