@@ -12,6 +12,7 @@
 #include "container/lifecycle.h"
 #include "container/spec.h"
 #include "storage/image.h"
+#include "container/rootfs.h"
 #include "container/volume.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
@@ -146,10 +147,13 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         const char *want = getenv("BERTH_STORAGE_DRIVER");
         if (want != NULL && storage_rootfs_driver_parse(want, &driver) < 0)
                 return berth_err(err, EINVAL, "BERTH_STORAGE_DRIVER: unknown driver `%s`", want);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", x->dir);
-        _cleanup_free_ char *work = xasprintf("%s/work", x->dir);
-        if (storage_rootfs_mount(img->lowerdirs, strv_len(img->lowerdirs), upper, work, x->rootfs,
-                                 &driver, err) < 0)
+        /* The id maps first: a container in a user namespace gets its
+         * image's files shifted into its range (idmapped layers). */
+        struct container_idmap umap = {0}, gmap = {0};
+        if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
+                return berth_err_ret(*err);
+        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap, &driver,
+                                   err) < 0)
                 return berth_err_ret(*err);
         x->mounted = true;
         r->rootfs_driver = xstrdup(storage_rootfs_driver_name(driver));
@@ -165,7 +169,6 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         _cleanup_free_ char *hostname_path = NULL, *hosts_path = NULL, *resolv_path = NULL;
         _cleanup_strv_ char **caps = NULL;
         _cleanup_json_ json_t *spec = NULL;
-        struct container_idmap umap = {0}, gmap = {0};
         if (container_volumes_prepare(e->root, r->id, o, &vols, x->rootfs, err) < 0)
                 goto out;
         if (o->network == CONTAINER_NETWORK_CONTAINER &&
@@ -186,8 +189,6 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
                           ? img->config->working_dir
                           : "/");
         if (container_workdir_ensure(rootfd, cwd, err) < 0)
-                goto out;
-        if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
                 goto out;
         cgpath = xasprintf("/berth/%s", r->id);
         caps = container_caps_available();
