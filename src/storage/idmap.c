@@ -171,7 +171,13 @@ static int chowned_copy(char *const *lowers, size_t n, const char *upper, const 
                 if (up < 0)
                         return berth_err(err, errno, "opening `%s`", upper);
                 _cleanup_close_ int src = -1, mnt = -1;
-                if (n > 0) {
+                if (n == 1) {
+                        /* One layer is its own merged view (overlay wants
+                         * two lowers without an upper). */
+                        src = open(lowers[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (src < 0)
+                                return berth_err(err, errno, "opening layer `%s`", lowers[0]);
+                } else if (n > 1) {
                         _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
                         for (size_t i = 0; fs >= 0 && i < n; i++)
                                 if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) <
