@@ -9,6 +9,7 @@
 
 #include "container/commit.h"
 #include "container/record.h"
+#include "container/rootfs.h"
 #include "container/spec.h"
 #include "image/config.h"
 #include "image/layer.h"
@@ -16,6 +17,7 @@
 #include "image/reference.h"
 #include "image/store.h"
 #include "storage/config-change.h"
+#include "storage/idmap.h"
 #include "storage/layer.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -94,6 +96,28 @@ static int layer_tar(const char *root, const char *id, struct image_layer_stats 
         _cleanup_close_ int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (ufd < 0)
                 return berth_err(err, errno, "opening `%s`", upper);
+        /* A container in a user namespace wrote shifted ids: read its upper
+         * dir through the inverse idmap, so the layer has the container's
+         * own ids (0 for its root), as every image layer does. */
+        _cleanup_free_ struct storage_idmap *u = NULL, *g = NULL;
+        size_t ng = 0, nu = container_idmaps_load(dir, &u, &g, &ng);
+        _cleanup_close_ int clone = -1;
+        if (nu > 0) {
+                for (size_t i = 0; i < nu; i++)
+                        u[i] = (struct storage_idmap){u[i].host_id, u[i].container_id, u[i].size};
+                for (size_t i = 0; i < ng; i++)
+                        g[i] = (struct storage_idmap){g[i].host_id, g[i].container_id, g[i].size};
+                _cleanup_close_ int ns = storage_userns_fd(u, nu, g, ng, err);
+                if (ns < 0)
+                        return berth_err_wrap(err, "commit");
+                clone = storage_idmapped_clone(upper, ns, err);
+                if (clone < 0)
+                        return berth_err_wrap(err, "commit");
+                close(ufd);
+                ufd = openat(clone, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (ufd < 0)
+                        return berth_err(err, errno, "opening `%s` idmapped", upper);
+        }
         _cleanup_close_ int tfd = open(root, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
         if (tfd < 0)
                 return berth_err(err, errno, "making a temporary file in `%s`", root);

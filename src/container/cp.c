@@ -8,8 +8,11 @@
 
 #include "container/fs-private.h"
 #include "container/fs.h"
+#include "container/record.h"
+#include "container/rootfs.h"
 #include "image/layer.h"
 #include "storage/copy.h"
+#include "storage/idmap.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -114,15 +117,31 @@ static void owner_root(uid_t *uid, gid_t *gid, void *data)
         *gid = ids[1];
 }
 
+/* -a into a container in a user namespace: ids into its range. */
+struct shift {
+        struct storage_idmap *uid, *gid;
+        size_t n_uid, n_gid;
+};
+
+static void shift_owner(uid_t *uid, gid_t *gid, void *data)
+{
+        const struct shift *s = data;
+        uint32_t u = storage_idmap_to_host(s->uid, s->n_uid, *uid);
+        uint32_t g = storage_idmap_to_host(s->gid, s->n_gid, *gid);
+        *uid = u != (uint32_t)-1 ? u : 65534;
+        *gid = g != (uint32_t)-1 ? g : 65534;
+}
+
 static int copy_between(struct end *src, struct end *dst, const char *src_shown,
                         const char *dst_shown, const struct container_cp_opts *o, uid_t owner_uid,
-                        gid_t owner_gid, struct berth_error **err)
+                        gid_t owner_gid, struct shift *sh, struct berth_error **err)
 {
         uid_t ids[2] = {owner_uid, owner_gid};
+        bool archive = o != NULL && o->archive;
         struct storage_copy_opts co = {
             .overwrite = true,
-            .map_owner = o != NULL && o->archive ? NULL : owner_root,
-            .map_data = ids,
+            .map_owner = archive ? (sh ? shift_owner : NULL) : owner_root,
+            .map_data = archive ? (void *)sh : (void *)ids,
         };
         bool src_dir = S_ISDIR(src->st.st_mode);
         if (!src_dir && (src->trailing_slash || src->contents))
@@ -192,7 +211,7 @@ int container_cp_from(const char *root, const char *id, const char *src, const c
                                                 out_fd, err);
         } else if (r == 0) {
                 end_resolve(&d, -1, dst, err);
-                r = copy_between(&s, &d, shown, dst, o, getuid(), getgid(), err);
+                r = copy_between(&s, &d, shown, dst, o, getuid(), getgid(), NULL, err);
         }
         end_clear(&s);
         end_clear(&d);
@@ -232,8 +251,17 @@ int container_cp_to(const char *root, const char *id, const char *src, int in_fd
                         r = image_layer_apply(in_fd, dfd, &ao, &stats, err);
                 }
         } else {
+                /* The container's root is its mapped host id in a user
+                 * namespace (with -a, ids are shifted into its range). */
+                _cleanup_free_ char *dir = container_record_dir(root, id);
+                struct shift sh = {0};
+                sh.n_uid = container_idmaps_load(dir, &sh.uid, &sh.gid, &sh.n_gid);
+                uid_t ruid = sh.n_uid ? storage_idmap_to_host(sh.uid, sh.n_uid, 0) : 0;
+                gid_t rgid = sh.n_gid ? storage_idmap_to_host(sh.gid, sh.n_gid, 0) : 0;
                 end_resolve(&d, v.rootfd, dst, err);
-                r = copy_between(&s, &d, src, shown, o, 0, 0, err);
+                r = copy_between(&s, &d, src, shown, o, ruid, rgid, sh.n_uid ? &sh : NULL, err);
+                free(sh.uid);
+                free(sh.gid);
         }
         end_clear(&s);
         end_clear(&d);

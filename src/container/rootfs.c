@@ -36,6 +36,28 @@ static size_t maps_from_options(const struct container_idmap *v, size_t n,
         return n;
 }
 
+size_t container_idmaps_load(const char *dir, struct storage_idmap **uid,
+                             struct storage_idmap **gid, size_t *n_gid)
+{
+        _cleanup_json_ json_t *spec = NULL;
+        _cleanup_free_ char *cfg = xasprintf("%s/config.json", dir);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        *uid = *gid = NULL;
+        *n_gid = 0;
+        if (util_json_load_file(AT_FDCWD, cfg, &spec, &scratch) < 0)
+                return 0;
+        json_t *l = json_object_get(spec, "linux");
+        size_t nu = maps_from_json(json_object_get(l, "uidMappings"), uid);
+        *n_gid = maps_from_json(json_object_get(l, "gidMappings"), gid);
+        if (*n_gid == 0 && nu > 0) {
+                free(*gid);
+                *gid = xcalloc(nu + 1, sizeof(**gid));
+                memcpy(*gid, *uid, nu * sizeof(**gid));
+                *n_gid = nu;
+        }
+        return nu;
+}
+
 int container_rootfs_mount(const char *dir, char *const *lowers, const char *target,
                            const struct container_options *o, const struct container_idmap *auto_u,
                            const struct container_idmap *auto_g, enum storage_rootfs_driver *driver,

@@ -24,4 +24,11 @@ int container_rootfs_mount(const char *dir, char *const *lowers, const char *tar
                            const struct container_idmap *auto_g, enum storage_rootfs_driver *driver,
                            struct berth_error **err);
 
+/* The id maps of the bundle in dir (config.json's linux.uidMappings and
+ * gidMappings; gids as uids when only those are given).  Returns the
+ * number of uid maps: 0 for a container without a user namespace. */
+struct storage_idmap;
+size_t container_idmaps_load(const char *dir, struct storage_idmap **uid,
+                             struct storage_idmap **gid, size_t *n_gid);
+
 #endif

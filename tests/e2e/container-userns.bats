@@ -91,3 +91,17 @@ teardown() {
 	B rm -f "$id" >/dev/null
 	! grep -q "$ROOT" /proc/self/mountinfo
 }
+
+@test "cp into and commit of a userns container keep the container's own ids" {
+	id=$(B run -d --uidmap 0:100000:65536 "$IMG" sh -c 'mkdir /made; echo x >/made/f; sleep 100')
+	for i in $(seq 50); do B exec "$id" test -e /made/f 2>/dev/null && break; sleep 0.1; done
+	echo hi >"$TEST_TMP/hostfile"
+	B cp "$TEST_TMP/hostfile" "$id:/made/"
+	run B exec "$id" stat -c %u:%g /made/hostfile
+	[ "$output" = 0:0 ]
+	[ "$(stat -c %u "$ROOT/containers/$id/upper/made/hostfile")" = 100000 ]
+	B commit "$id" berth-test/userns-commit:1 >/dev/null
+	# the layer holds the container's ids, not the host's shifted ones
+	run B run --rm berth-test/userns-commit:1 stat -c %u:%g /made/f /made/hostfile
+	[ "${lines[*]}" = "0:0 0:0" ]
+}
