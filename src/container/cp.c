@@ -2,6 +2,8 @@
 /* `cp` in both directions, with Docker's path rules. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,6 +199,28 @@ int container_cp_from(const char *root, const char *id, const char *src, const c
                 return berth_err_ret(*err);
         struct end s, d = {.pfd = -1};
         int r = end_resolve(&s, v.rootfd, src[0] ? src : "/", err);
+        /* -L: what a symlink source points to, the link read and resolved
+         * again inside the container (so never leaving it). */
+        for (int hops = 0; r == 0 && o != NULL && o->follow_link && s.exists &&
+                           S_ISLNK(s.st.st_mode) && hops < 40;
+             hops++) {
+                char target[PATH_MAX + 1];
+                ssize_t n = readlinkat(s.pfd, s.name, target, PATH_MAX);
+                if (n < 0)
+                        break;
+                target[n] = '\0';
+                _cleanup_free_ char *next = NULL;
+                if (target[0] == '/') {
+                        next = xstrdup(target);
+                } else {
+                        const char *slash = strrchr(s.clean, '/');
+                        next = slash == NULL
+                                   ? xstrdup(target)
+                                   : xasprintf("%.*s/%s", (int)(slash - s.clean), s.clean, target);
+                }
+                end_clear(&s);
+                r = end_resolve(&s, v.rootfd, next, err);
+        }
         _cleanup_free_ char *shown = xasprintf("%.12s:%s", id, src);
         if (r == 0 && (s.pfd < 0 || !s.exists))
                 r = berth_err(err, 0, "Could not find the file %s in container %.12s", src, id);
@@ -226,7 +250,10 @@ int container_cp_to(const char *root, const char *id, const char *src, int in_fd
         _cleanup_free_ char *shown = xasprintf("%.12s:%s", id, dst);
         bool stream = strcmp(src, "-") == 0;
         if (!stream) {
-                end_resolve(&s, -1, src, err);
+                /* -L on the host: the user's own path, followed as usual. */
+                _cleanup_free_ char *real =
+                    o != NULL && o->follow_link ? realpath(src, NULL) : NULL;
+                end_resolve(&s, -1, real ? real : src, err);
                 if (s.pfd < 0 || !s.exists) {
                         end_clear(&s);
                         return berth_err(err, ENOENT, "lstat %s", src);

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "container/parse.h"
+#include "container/spec-private.h"
 #include "container/volume-private.h"
 #include "container/volume.h"
 #include "storage/copy.h"
+#include "storage/idmap.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -184,11 +186,69 @@ static int copy_up(struct volume_store *s, const char *name, int rootfd, const c
                         return 0; /* nothing in the image there: nothing to copy */
                 return berth_err(err, e, "copying %s into volume %s", target, name);
         }
+        /* In a user namespace the rootfs is already seen through the
+         * container's idmap (idmapped layers): its ids are copied as is. */
         struct storage_copy_opts co = {.copy_root_meta = true};
         if (storage_tree_copy(src, dst, &co, err) < 0)
                 return berth_err_wrap(err, "copying %s into volume %s", target, name);
         return 0;
 }
+
+/* The container's id maps when it gets a user namespace: as the spec has
+ * them (a uid map alone serves gids too; --userns=auto: root's range in
+ * /etc/subuid and /etc/subgid).  0 without one. */
+static size_t userns_maps(const struct container_options *o, struct storage_idmap **u,
+                          struct storage_idmap **g, size_t *ng)
+{
+        *u = *g = NULL;
+        *ng = 0;
+        if (!container_spec_userns(o))
+                return 0;
+        size_t nu = 0;
+        if (o->userns == CONTAINER_USERNS_AUTO) {
+                static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
+                struct storage_idmap **out[] = {u, g};
+                for (int i = 0; i < 2; i++) {
+                        _cleanup_free_ char *content = NULL;
+                        _cleanup_error_ struct berth_error *scratch = NULL;
+                        struct container_idmap m;
+                        (void)util_file_read(AT_FDCWD, files[i], &content, NULL, &scratch);
+                        if (container_subid_lookup(content, "root", 0, &m) <= 0)
+                                continue;
+                        *out[i] = xcalloc(2, sizeof(**out[i]));
+                        (*out[i])[0] = (struct storage_idmap){m.container_id, m.host_id, m.size};
+                        *(i ? ng : &nu) = 1;
+                }
+        } else {
+                *u = xcalloc(o->n_uidmap + 1, sizeof(**u));
+                for (size_t i = 0; i < o->n_uidmap; i++)
+                        (*u)[i] = (struct storage_idmap){o->uidmap[i].container_id,
+                                                         o->uidmap[i].host_id, o->uidmap[i].size};
+                nu = o->n_uidmap;
+                *g = xcalloc(o->n_gidmap + 1, sizeof(**g));
+                for (size_t i = 0; i < o->n_gidmap; i++)
+                        (*g)[i] = (struct storage_idmap){o->gidmap[i].container_id,
+                                                         o->gidmap[i].host_id, o->gidmap[i].size};
+                *ng = o->n_gidmap;
+        }
+        if (*ng == 0 && nu > 0) {
+                free(*g);
+                *g = xcalloc(nu + 1, sizeof(**g));
+                memcpy(*g, *u, nu * sizeof(**g));
+                *ng = nu;
+        } else if (nu == 0 && *ng > 0) {
+                free(*u);
+                *u = xcalloc(*ng + 1, sizeof(**u));
+                memcpy(*u, *g, *ng * sizeof(**u));
+                nu = *ng;
+        }
+        return nu;
+}
+
+struct shift {
+        struct storage_idmap *uid, *gid;
+        size_t n_uid, n_gid;
+};
 
 /* Undo prepare's volume work for id: off the UsedBy lists, and the
  * volumes it made removed. */
@@ -205,9 +265,29 @@ static void rollback(struct volume_store *s, const char *id, char **joined, char
         }
 }
 
+/* An empty volume still owned by host root, used by a container in a
+ * user namespace, is given to the container's root (Docker's
+ * userns-remap does the same), or that root could not write to it. */
+static int give_to_root(struct volume_store *s, const char *name, const struct shift *sh,
+                        struct berth_error **err)
+{
+        _cleanup_free_ char *data = xasprintf("%s/_data", name);
+        _cleanup_close_ int fd =
+            openat(s->dir_fd, data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return berth_err(err, errno, "opening volume %s", name);
+        if (st.st_uid != 0 || st.st_gid != 0 || !dir_empty(fd))
+                return 0;
+        if (fchown(fd, storage_idmap_to_host(sh->uid, sh->n_uid, 0),
+                   storage_idmap_to_host(sh->gid, sh->n_gid, 0)) < 0)
+                return berth_err(err, errno, "giving volume %s to the container's root", name);
+        return 0;
+}
+
 static int prepare_volume(struct volume_store *s, const char *id, const struct container_options *o,
-                          struct container_volume *v, int rootfd, char ***joined, char ***made,
-                          struct berth_error **err)
+                          struct container_volume *v, int rootfd, const struct shift *sh,
+                          char ***joined, char ***made, struct berth_error **err)
 {
         struct container_volume_create_opts co = {
             .name = v->name,
@@ -227,7 +307,7 @@ static int prepare_volume(struct volume_store *s, const char *id, const struct c
                         return berth_err_ret(*err);
                 strv_append(joined, name);
         }
-        if (options_mount(s, name, err) < 0)
+        if (options_mount(s, name, err) < 0 || (sh != NULL && give_to_root(s, name, sh, err) < 0))
                 return berth_err_ret(*err);
         if (!v->nocopy && rootfd >= 0 && copy_up(s, name, rootfd, v->target, err) < 0)
                 return berth_err_ret(*err);
@@ -280,9 +360,14 @@ int container_volumes_prepare(const char *root, const char *id, const struct con
         }
         _cleanup_strv_ char **joined = NULL;
         _cleanup_strv_ char **made = NULL;
+        struct shift sh = {0};
+        sh.n_uid = userns_maps(o, &sh.uid, &sh.gid, &sh.n_gid);
         int r = 0;
         for (size_t i = 0; i < plan->n && r == 0; i++)
-                r = prepare_volume(&s, id, o, &plan->v[i], rootfd, &joined, &made, err);
+                r = prepare_volume(&s, id, o, &plan->v[i], rootfd, sh.n_uid ? &sh : NULL, &joined,
+                                   &made, err);
+        free(sh.uid);
+        free(sh.gid);
         if (r < 0) {
                 rollback(&s, id, joined, made);
                 /* The names handed out are gone again. */

@@ -37,6 +37,7 @@ make_image() {
 	ln -s ../../../../../.. "$dir/evil-rel"
 	ln -s "$CANARY" "$dir/evil-host"
 	ln -s "$CANARY/secret" "$dir/victim"
+	ln -s /secret "$dir/abs-link"
 	tar -C "$dir" --numeric-owner -cf "$TEST_TMP/img.tar" .
 	B import -c 'CMD ["sh"]' "$TEST_TMP/img.tar" "$IMG" >/dev/null
 }
@@ -120,6 +121,14 @@ canary_intact() {
 	# a symlink source is copied as a link, never its host target's content
 	B cp "$id:/victim" "$TEST_TMP/r4"
 	[ -L "$TEST_TMP/r4" ]
+	# -L follows links inside the container only
+	B cp -L "$id:/abs-link" "$TEST_TMP/r5"
+	[ "$(cat "$TEST_TMP/r5")" = container-secret ]
+	B cp -L "$id:/srv/tree/link" "$TEST_TMP/r6"
+	[ "$(cat "$TEST_TMP/r6")" = one ]
+	run B cp -L "$id:/victim" "$TEST_TMP/r7"
+	[ "$status" -eq 125 ]
+	[ ! -e "$TEST_TMP/r7" ]
 	# writing: through the links lands inside the container
 	echo pwned >"$TEST_TMP/p"
 	B cp "$TEST_TMP/p" "$id:/evil-abs/tmp/p1"

@@ -105,3 +105,12 @@ teardown() {
 	run B run --rm berth-test/userns-commit:1 stat -c %u:%g /made/f /made/hostfile
 	[ "${lines[*]}" = "0:0 0:0" ]
 }
+
+@test "volumes of a userns container belong to its root, copy-up included" {
+	run B run --rm --uidmap 0:100000:65536 -v uvol:/data -v uetc:/etc "$IMG" sh -c 'touch /data/w && stat -c %u:%g /data /data/w /etc/passwd'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "0:0 0:0 0:0" ]
+	[ "$(stat -c %u:%g "$ROOT/volumes/uvol/_data")" = 100000:100000 ]
+	[ "$(stat -c %u:%g "$ROOT/volumes/uetc/_data/passwd")" = 100000:100000 ]
+}
