@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/container-fs.h"
+#include "cli/container.h"
 #include "container/commit.h"
 #include "container/fs.h"
 #include "container/record.h"
@@ -161,6 +162,7 @@ int cli_cmd_commit(const struct cli_global *g, int argc, char **argv, struct ber
         };
         _cleanup_strv_ char **changes = NULL;
         struct container_commit_opts o = {0};
+        bool pause = true;
         int c;
         while ((c = getopt_long(argc, argv, "c:m:a:ph", opts, NULL)) != -1) {
                 switch (c) {
@@ -174,6 +176,8 @@ int cli_cmd_commit(const struct cli_global *g, int argc, char **argv, struct ber
                         o.author = optarg;
                         break;
                 case 'p':
+                        pause = optarg == NULL || strcmp(optarg, "true") == 0 ||
+                                strcmp(optarg, "1") == 0;
                         break;
                 case 'h':
                         puts("Usage: berth commit [-a AUTHOR] [-m MESSAGE] [-c 'INSTRUCTION']... "
@@ -194,8 +198,25 @@ int cli_cmd_commit(const struct cli_global *g, int argc, char **argv, struct ber
         char id[65];
         if (container_record_resolve(g->root, argv[optind], id, err) < 0)
                 return CLI_EXIT_FAILURE;
+        /* As Docker: a running container is frozen while its upper dir is
+         * read, so the layer is one instant of it. */
+        struct container_engine e;
+        cli_engine(g, &e);
+        _cleanup_container_record_ struct container_record *r = NULL;
+        bool paused = false;
+        if (pause && container_inspect(&e, id, &r, err) < 0)
+                return CLI_EXIT_FAILURE;
+        if (r != NULL && r->state.status == CONTAINER_RUNNING) {
+                if (container_pause(&e, id, true, err) < 0)
+                        return CLI_EXIT_FAILURE;
+                paused = true;
+        }
         char image[IMAGE_DIGEST_LEN];
-        if (container_commit(g->root, id, &o, image, err) < 0)
+        int rc = container_commit(g->root, id, &o, image, err);
+        _cleanup_error_ struct berth_error *uerr = NULL;
+        if (paused && container_pause(&e, id, false, rc < 0 ? &uerr : err) < 0 && rc == 0)
+                return CLI_EXIT_FAILURE;
+        if (rc < 0)
                 return CLI_EXIT_FAILURE;
         puts(image);
         return 0;

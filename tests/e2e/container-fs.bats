@@ -206,8 +206,10 @@ canary_intact() {
 	[ "$output" = "Ada <ada@example.com>|a message|2" ]
 	run B history berth-test/committed:v1
 	[[ "$output" == *"a message"* ]]
-	# untagged, then removable
-	run B commit "$id"
+	# the container was paused for the commit only
+	run B inspect -f '{{.State.Status}}' "$id"
+	[ "$output" = running ]
+	run B commit --pause=false "$id"
 	[ "$status" -eq 0 ]
 }
 
