@@ -201,6 +201,8 @@ static int changes_walk(int dfd, const char *rel, char *const *lowers, bool lowe
                         close(fd);
                 return berth_err(err, errno, "listing `/%s`", rel);
         }
+        /* A dup shares the offset: start from the top. */
+        rewinddir(d);
         char **names = xcalloc(1, sizeof(char *));
         struct dirent *de;
         while ((de = readdir(d)) != NULL)

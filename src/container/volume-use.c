@@ -154,6 +154,8 @@ static bool dir_empty(int fd)
                 close(d2);
                 return false;
         }
+        /* A dup shares the offset: start from the top. */
+        rewinddir(d);
         struct dirent *de;
         bool empty = true;
         while (empty && (de = readdir(d)) != NULL)
@@ -396,6 +398,7 @@ int container_volumes_release(const char *root, const char *id, bool remove_anon
                 volume_store_close(&s);
                 return berth_err(err, e, "listing volumes");
         }
+        rewinddir(d); /* a dup shares the offset */
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {

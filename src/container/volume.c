@@ -419,6 +419,7 @@ static int list_locked(struct volume_store *s, struct container_volume_info_list
                 close(fd);
                 return berth_err(err, errno, "listing volumes");
         }
+        rewinddir(d); /* a dup shares the offset */
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
                 if (!container_volume_name_valid(de->d_name))

@@ -320,6 +320,8 @@ static int size_dir(struct size_state *ss, int dfd, struct berth_error **err)
                 close(fd);
                 return berth_err(err, errno, "listing a directory");
         }
+        /* A dup shares the offset: start from the top. */
+        rewinddir(d);
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
