@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/container-fs.h"
 #include "cli/container.h"
 #include "cli/image.h"
+#include "cli/volume.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -49,6 +51,11 @@ static const struct cli_command commands[] = {
     {"stats", cli_cmd_stats, "Show containers' resource usage"},
     {"container", cli_cmd_container, "Manage containers"},
     {"container-monitor", cli_cmd_container_monitor, NULL},
+    {"volume", cli_cmd_volume, "Manage volumes"},
+    {"cp", cli_cmd_cp, "Copy files between a container and the host"},
+    {"diff", cli_cmd_diff, "List the changes in a container's filesystem"},
+    {"export", cli_cmd_export, "Write a container's filesystem as a tar"},
+    {"commit", cli_cmd_commit, "Make an image of a container's changes"},
 };
 
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)

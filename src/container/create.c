@@ -12,6 +12,8 @@
 #include "container/lifecycle.h"
 #include "container/spec.h"
 #include "storage/image.h"
+#include "container/rootfs.h"
+#include "container/volume.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -37,8 +39,11 @@ static void create_undo(struct create_ctx *x)
         _cleanup_error_ struct berth_error *scratch = NULL;
         if (x->mounted)
                 (void)storage_rootfs_umount(x->rootfs, &scratch);
-        if (x->recorded)
+        if (x->recorded) {
+                /* Anonymous volumes made for it go; named ones stay. */
+                (void)container_volumes_release(x->e->root, x->rec->id, true, &scratch);
                 (void)container_record_remove(x->e->root, x->rec->id, &scratch);
+        }
 }
 
 static int write_layers(int dirfd, char *const *lowers, struct berth_error **err)
@@ -74,32 +79,6 @@ static int joined_container(const struct container_engine *e, const char *what, 
                                  r->id, container_status_name(r->state.status));
         *netns = xasprintf("/proc/%d/ns/net", r->state.pid);
         *hostname = xstrdup(r->hostname ? r->hostname : "");
-        return 0;
-}
-
-/* The volumes the spec mounts: named and anonymous ones get their host
- * directory (the volumes component takes this over), -v binds their
- * missing host directory. */
-static int provide_volumes(const struct container_engine *e, const struct container_options *o,
-                           struct container_volume_list *vols, struct berth_error **err)
-{
-        for (size_t i = 0; i < o->n_mounts; i++) {
-                const struct container_mount *m = &o->mounts[i];
-                if (m->type == CONTAINER_MOUNT_BIND && m->from_volume_flag &&
-                    !util_path_exists(m->source) && util_path_mkdir_p(m->source, 0755, err) < 0)
-                        return berth_err_wrap(err, "creating bind source");
-        }
-        for (size_t i = 0; i < vols->n; i++) {
-                struct container_volume *v = &vols->v[i];
-                if (v->name == NULL) {
-                        v->name = container_random_hex(32);
-                        v->anonymous = true;
-                }
-                if (v->host_path == NULL)
-                        v->host_path = xasprintf("%s/volumes/%s/_data", e->root, v->name);
-                if (util_path_mkdir_p(v->host_path, 0755, err) < 0)
-                        return berth_err_wrap(err, "creating volume %s", v->name);
-        }
         return 0;
 }
 
@@ -168,10 +147,13 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         const char *want = getenv("BERTH_STORAGE_DRIVER");
         if (want != NULL && storage_rootfs_driver_parse(want, &driver) < 0)
                 return berth_err(err, EINVAL, "BERTH_STORAGE_DRIVER: unknown driver `%s`", want);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", x->dir);
-        _cleanup_free_ char *work = xasprintf("%s/work", x->dir);
-        if (storage_rootfs_mount(img->lowerdirs, strv_len(img->lowerdirs), upper, work, x->rootfs,
-                                 &driver, err) < 0)
+        /* The id maps first: a container in a user namespace gets its
+         * image's files shifted into its range (idmapped layers). */
+        struct container_idmap umap = {0}, gmap = {0};
+        if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
+                return berth_err_ret(*err);
+        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap, &driver,
+                                   err) < 0)
                 return berth_err_ret(*err);
         x->mounted = true;
         r->rootfs_driver = xstrdup(storage_rootfs_driver_name(driver));
@@ -187,8 +169,7 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         _cleanup_free_ char *hostname_path = NULL, *hosts_path = NULL, *resolv_path = NULL;
         _cleanup_strv_ char **caps = NULL;
         _cleanup_json_ json_t *spec = NULL;
-        struct container_idmap umap = {0}, gmap = {0};
-        if (provide_volumes(e, o, &vols, err) < 0)
+        if (container_volumes_prepare(e->root, r->id, o, &vols, x->rootfs, err) < 0)
                 goto out;
         if (o->network == CONTAINER_NETWORK_CONTAINER &&
             joined_container(e, o->network_name, &netns, &other_host, err) < 0)
@@ -208,8 +189,6 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
                           ? img->config->working_dir
                           : "/");
         if (container_workdir_ensure(rootfd, cwd, err) < 0)
-                goto out;
-        if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
                 goto out;
         cgpath = xasprintf("/berth/%s", r->id);
         caps = container_caps_available();

@@ -21,6 +21,7 @@
 #include "container/lifecycle-private.h"
 #include "container/monitor.h"
 #include "container/netns.h"
+#include "container/rootfs.h"
 #include "runtime/runtime.h"
 #include "runtime/terminal.h"
 #include "storage/rootfs.h"
@@ -525,13 +526,11 @@ static int setup(struct monitor *m, struct berth_error **err)
 
         enum storage_rootfs_driver d = STORAGE_ROOTFS_AUTO;
         (void)storage_rootfs_driver_parse(m->driver, &d);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", m->dir);
-        _cleanup_free_ char *work = xasprintf("%s/work", m->dir);
         /* A rootfs left mounted by a monitor that was killed is replaced. */
         _cleanup_error_ struct berth_error *scratch = NULL;
         (void)storage_rootfs_umount(m->rootfs, &scratch);
-        if (storage_rootfs_mount(m->lowers, strv_len(m->lowers), upper, work, m->rootfs, &d, err) <
-            0)
+        /* The bundle's id maps decide whether its layers are idmapped. */
+        if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL, &d, err) < 0)
                 return berth_err_ret(*err);
         return 0;
 }

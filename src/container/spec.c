@@ -345,6 +345,31 @@ int container_spec_generate(const struct container_spec_input *in, json_t **out,
                 json_object_set_new(linux_, "cgroupsPath", json_string(in->cgroups_path));
         if (namespaces(in, linux_, err) < 0)
                 return berth_err_wrap(err, "generating the spec");
+        /* In a user namespace the range must be gids it maps (the kernel
+         * refuses others): 0 to the highest mapped one, as moby does. */
+        json_t *gmaps = json_object_get(linux_, "gidMappings");
+        json_t *sysctls = json_object_get(linux_, "sysctl");
+        if (json_array_size(gmaps) > 0 && json_object_get(sysctls, "net.ipv4.ping_group_range")) {
+                json_int_t high = -1;
+                bool zero = false;
+                size_t i;
+                json_t *m;
+                json_array_foreach(gmaps, i, m)
+                {
+                        json_int_t c = json_integer_value(json_object_get(m, "containerID"));
+                        json_int_t n = json_integer_value(json_object_get(m, "size"));
+                        zero |= c == 0 && n > 0;
+                        if (n > 0 && c + n - 1 > high)
+                                high = c + n - 1;
+                }
+                if (zero) {
+                        _cleanup_free_ char *range = xasprintf("0 %lld", (long long)high);
+                        json_object_set_new(sysctls, "net.ipv4.ping_group_range",
+                                            json_string(range));
+                } else {
+                        json_object_del(sysctls, "net.ipv4.ping_group_range");
+                }
+        }
         if (seccomp(in, caps, linux_, err) < 0)
                 return berth_err_wrap(err, "generating the spec");
         if (o->privileged && in->host_dev_dir != NULL) {

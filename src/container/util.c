@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "container/lifecycle-private.h"
+#include "container/volume.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -185,16 +186,8 @@ char *container_log_line(const char *stream, const char *buf, size_t len)
 void container_volumes_remove_anonymous(const struct container_engine *e,
                                         const struct container_record *r)
 {
-        _cleanup_free_ char *vols = xasprintf("%s/volumes", e->root);
-        _cleanup_close_ int dfd = open(vols, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return;
-        for (size_t i = 0; i < r->n_mounts; i++) {
-                const struct container_record_mount *m = &r->mounts[i];
-                if (!m->anonymous || m->name == NULL || strchr(m->name, '/') != NULL ||
-                    m->name[0] == '.')
-                        continue;
-                _cleanup_error_ struct berth_error *scratch = NULL;
-                (void)util_path_remove_tree(dfd, m->name, &scratch);
-        }
+        /* The volume store knows which volumes r uses and whether anyone
+         * else still does. */
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        (void)container_volumes_release(e->root, r->id, true, &scratch);
 }

@@ -10,6 +10,7 @@
 #include "image/config.h"
 #include "image/manifest.h"
 #include "image/reference.h"
+#include "storage/config-change.h"
 #include "storage/image.h"
 #include "storage/layer.h"
 #include "util/cleanup.h"
@@ -88,7 +89,7 @@ static json_t *ensure(json_t *cfg, const char *key, bool array)
 
 /* Docker's `import --change`: the Dockerfile instructions that only touch
  * the config. */
-static int apply_change(json_t *cfg, const char *line, struct berth_error **err)
+int storage_config_change_apply(json_t *cfg, const char *line, struct berth_error **err)
 {
         while (isspace((unsigned char)*line))
                 line++;
@@ -169,7 +170,7 @@ int storage_image_import(const char *root, const char *path, const struct storag
                 return berth_err_ret(*err);
         _cleanup_json_ json_t *cfg = json_object();
         for (char *const *c = opts->changes; c && *c; c++)
-                if (apply_change(cfg, *c, err) < 0)
+                if (storage_config_change_apply(cfg, *c, err) < 0)
                         return berth_err_ret(*err);
 
         _cleanup_store_ struct image_store *s = NULL;
