@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * RUN: the command runs in a container over the step's overlay, through
+ * the runtime library in this process.  Its OCI spec is generated as for
+ * `berth run` from the stage's config (env, user, workdir) with no
+ * entrypoint; the network is none (loopback only) unless --network host.
+ * The container is deleted whatever happens; the caller unmounts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/build-private.h"
+#include "container/spec.h"
+#include "image/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+char **build_run_args(struct builder *b, struct build_stage *st, const struct build_instruction *in)
+{
+        char **args = xcalloc(1, sizeof(char *));
+        if (in->json) {
+                for (size_t i = 0; i < in->n_args; i++)
+                        strv_append(&args, in->args[i]);
+                return args;
+        }
+        json_t *shell = json_object_get(json_object_get(st->image, "config"), "Shell");
+        if (json_is_array(shell) && json_array_size(shell) > 0) {
+                size_t i;
+                json_t *v;
+                json_array_foreach(shell, i, v) strv_append(&args, json_string_value(v));
+        } else {
+                strv_append(&args, "/bin/sh");
+                strv_append(&args, "-c");
+        }
+        const char *cmd = in->n_args > 0 ? in->args[0] : "";
+        if (in->n_heredocs == 1 && strncmp(cmd, "<<", 2) == 0 && strchr(cmd, ' ') == NULL) {
+                /* RUN <<EOF alone: the heredoc is the script. */
+                strv_append(&args, in->heredocs[0].content);
+                return args;
+        }
+        /* Otherwise the shell reads the heredocs itself, as written. */
+        _cleanup_free_ char *text = xstrdup(cmd);
+        for (size_t i = 0; i < in->n_heredocs; i++) {
+                char *n =
+                    xasprintf("%s\n%s%s", text, in->heredocs[i].content, in->heredocs[i].name);
+                free(text);
+                text = n;
+        }
+        strv_append(&args, text);
+        return args;
+}
+
+/* ARGs in scope reach RUN as environment variables, below any ENV. */
+static char **run_env(struct build_stage *st)
+{
+        char **env = xcalloc(1, sizeof(char *));
+        json_t *cenv = json_object_get(json_object_get(st->image, "config"), "Env");
+        for (char **a = st->args; a && *a; a++) {
+                size_t kl = strcspn(*a, "=");
+                bool shadowed = false;
+                size_t i;
+                json_t *v;
+                json_array_foreach(cenv, i, v)
+                {
+                        const char *e = json_string_value(v);
+                        if (e && strncmp(e, *a, kl) == 0 && e[kl] == '=')
+                                shadowed = true;
+                }
+                if (!shadowed)
+                        strv_append(&env, *a);
+        }
+        return env;
+}
+
+int build_run(struct builder *b, struct build_stage *st, const struct build_instruction *in,
+              struct build_mount *m, struct berth_error **err)
+{
+        const char *flag = NULL;
+        if (build_flag_get(in, "mount", &flag) == 1 || build_flag_get(in, "security", &flag) == 1)
+                return berth_err(err, ENOTSUP, "RUN --mount and --security are not supported");
+        enum build_network net = b->o->network;
+        if (build_flag_get(in, "network", &flag) == 1 && flag != NULL) {
+                if (strcmp(flag, "host") == 0)
+                        net = BUILD_NETWORK_HOST;
+                else if (strcmp(flag, "none") == 0 || strcmp(flag, "default") == 0)
+                        net = strcmp(flag, "none") == 0 ? BUILD_NETWORK_NONE : b->o->network;
+                else
+                        return berth_err(err, EINVAL, "RUN --network=%s: none, host or default",
+                                         flag);
+        }
+        _cleanup_container_options_ struct container_options *o = container_options_new();
+        o->network = net == BUILD_NETWORK_HOST ? CONTAINER_NETWORK_HOST : CONTAINER_NETWORK_NONE;
+        o->entrypoint_set = true;
+        o->entrypoint = xcalloc(1, sizeof(char *));
+        o->cmd = build_run_args(b, st, in);
+        o->hostname = xstrdup("buildkitsandbox");
+
+        _cleanup_free_ char *ctext = json_dumps(st->image, JSON_COMPACT);
+        struct image_config *img = NULL;
+        _cleanup_strv_ char **env = run_env(st);
+        if (image_config_parse(ctext, strlen(ctext), &img, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_free_ char *id = xasprintf("berth-build-%d-%u", (int)getpid(), b->seq++);
+        _cleanup_free_ char *cgroup = xasprintf("/berth/%s", id);
+        struct container_spec_input si = {
+            .img = img,
+            .opts = o,
+            .env = env,
+            .id = id,
+            .rootfs_path = m->merged,
+            .rootfd = m->root_fd,
+            .hostname = "buildkitsandbox",
+            .cgroups_path = cgroup,
+        };
+        _cleanup_json_ json_t *spec = NULL;
+        int r = container_spec_generate(&si, &spec, err);
+        image_config_free(img);
+        if (r < 0)
+                return berth_err_wrap(err, "generating the step's container spec");
+        /* The working directory exists before the command runs, as Docker
+         * makes it at start. */
+        const char *cwd =
+            json_string_value(json_object_get(json_object_get(spec, "process"), "cwd"));
+        if (cwd != NULL && container_workdir_ensure(m->root_fd, cwd, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_free_ char *bundle = xasprintf("%s/bundle", m->dir);
+        if (mkdir(bundle, 0700) < 0)
+                return berth_err(err, errno, "creating `%s`", bundle);
+        _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0 || util_json_write_atomic(bfd, "config.json", spec, err) < 0)
+                return bfd < 0 ? berth_err(err, errno, "opening `%s`", bundle)
+                               : berth_err_ret(*err);
+        _cleanup_free_ char *state = xasprintf("%s/build", b->o->runroot);
+        if (util_path_mkdir_p(state, 0700, err) < 0)
+                return berth_err_ret(*err);
+        return build_container_run(b, state, id, bundle, err);
+}
