@@ -221,7 +221,7 @@ static int add_source(struct copy_job *j, const char *name, const char *shown,
         _cleanup_close_ int fd =
             util_path_open_in_root(j->root_fd, *name ? name : ".", O_PATH, 0, &scratch);
         if (fd < 0 || (*name && ignored(j, name)))
-                return berth_err(err, ENOENT, "%s: `%s` not found in %s", j->in->name, shown,
+                return berth_err(err, 0, "%s: `%s` not found in %s", j->in->name, shown,
                                  j->in_context ? "the build context" : "the --from source");
         struct stat st;
         if (fstat(fd, &st) < 0)
@@ -270,14 +270,14 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                 }
                 if (j->add && (strncmp(w, "http://", 7) == 0 || strncmp(w, "https://", 8) == 0 ||
                                strncmp(w, "git@", 4) == 0))
-                        return berth_err(err, ENOTSUP,
+                        return berth_err(err, 0,
                                          "ADD %s: fetching remote URLs is not supported by berth "
                                          "build (no network access); download it into the "
                                          "context and ADD the file",
                                          w);
                 _cleanup_free_ char *clean = NULL;
                 if (build_path_clean(w, &clean) < 0)
-                        return berth_err(err, EPERM, "%s %s: the path is outside the build context",
+                        return berth_err(err, 0, "%s %s: the path is outside the build context",
                                          j->in->name, w);
                 if (!has_glob(clean)) {
                         if (add_source(j, clean, w, err) < 0)
@@ -303,7 +303,7 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                         kept++;
                 }
                 if (kept == 0)
-                        return berth_err(err, ENOENT, "%s: no source files were specified by `%s`",
+                        return berth_err(err, 0, "%s: no source files were specified by `%s`",
                                          j->in->name, w);
         }
         return 0;

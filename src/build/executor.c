@@ -9,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "build/build-private.h"
 #include "build/expand.h"
+#include "container/spec.h"
 #include "image/config.h"
 #include "image/manifest.h"
 #include "storage/image.h"
@@ -261,7 +265,7 @@ static int from_image(struct builder *b, struct build_stage *st, const char *ref
         if (r < 0)
                 return berth_err_ret(*err);
         if (r == 0)
-                return berth_err(err, ENOENT,
+                return berth_err(err, 0,
                                  "base image `%s` not found (berth has no registry client: "
                                  "`berth load` or `berth import` it first)",
                                  ref);
@@ -391,7 +395,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
                 memcpy(st->key, parent->key, IMAGE_DIGEST_LEN);
         } else {
                 if (from_image(b, st, ref, err) < 0)
-                        return berth_err_wrap(err, "FROM %s", ref);
+                        return berth_err_ret(*err);
                 _cleanup_free_ char *text = xasprintf("FROM %s", st->base_id);
                 build_cache_key("", text, st->key);
         }
@@ -413,6 +417,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
                 return berth_err_ret(*err);
         step_end(b, cached, t0);
         _cleanup_strv_ char **t = triggers;
+        b->total += strv_len(t);
         if (t != NULL && !quiet(b)) {
                 fprintf(b->out, "#%zu executing %zu ONBUILD trigger(s)\n", b->step, strv_len(t));
                 fflush(b->out);
@@ -699,8 +704,20 @@ static int do_workdir(struct builder *b, struct build_stage *st, const char *pat
         struct build_mount m = {.root_fd = -1};
         int r = build_mount_open(b, st, &m, err);
         if (r >= 0) {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                _cleanup_close_ int old =
+                    util_path_open_in_root(m.root_fd, path, O_PATH, 0, &scratch);
                 _cleanup_close_ int fd = util_path_mkdir_in_root(m.root_fd, path, 0755, err);
                 r = fd < 0 ? fd : 0;
+                /* BuildKit makes a new WORKDIR its USER's. */
+                const char *user = json_string_value(json_object_get(config_obj(st), "User"));
+                if (r >= 0 && old < 0 && user != NULL && *user != '\0') {
+                        struct container_user u = {0};
+                        r = container_user_resolve(m.root_fd, user, &u, err);
+                        if (r >= 0 && fchownat(fd, "", u.uid, u.gid, AT_EMPTY_PATH) < 0)
+                                r = berth_err(err, errno, "changing the owner of `%s`", path);
+                        container_user_clear(&u);
+                }
         }
         if (r >= 0)
                 r = build_mount_unmount(&m, err);
@@ -954,11 +971,39 @@ static int load_dockerfile(struct builder *b, struct berth_error **err)
         return build_dockerfile_parse_file(AT_FDCWD, path, b->df_name, 0, &b->df, err);
 }
 
+/* A build that died (killed, machine crash) left its work dir, maybe with
+ * step mounts in it: its pid is in the name, and a dead pid's dir goes. */
+static void remove_stale_work(const char *dir)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (d == NULL)
+                return;
+        for (struct dirent *de; (de = readdir(d)) != NULL;) {
+                char *end = NULL;
+                long pid = strtol(de->d_name, &end, 10);
+                if (de->d_name[0] == '.' || end == de->d_name || *end != '-' || pid <= 0 ||
+                    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                _cleanup_free_ char *w = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_closedir_ DIR *sd = opendir(w);
+                for (struct dirent *se; sd != NULL && (se = readdir(sd)) != NULL;) {
+                        if (strncmp(se->d_name, "step-", 5) != 0)
+                                continue;
+                        _cleanup_free_ char *mnt = xasprintf("%s/%s/merged", w, se->d_name);
+                        umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW);
+                }
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                log_debug("build: removing the stale work dir %s", w);
+                util_path_remove_tree(AT_FDCWD, w, &scratch);
+        }
+}
+
 static int prepare_work(struct builder *b, struct berth_error **err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/build", b->o->root);
         if (util_path_mkdir_p(dir, 0700, err) < 0)
                 return berth_err_ret(*err);
+        remove_stale_work(dir);
         for (unsigned i = 0;; i++) {
                 char *w = xasprintf("%s/%d-%u", dir, (int)getpid(), i);
                 if (mkdir(w, 0700) == 0) {
@@ -999,7 +1044,8 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
             strcmp(b->o->platform, "linux/x86_64") != 0)
                 return berth_err(err, EINVAL, "--platform %s: berth builds linux/amd64 images only",
                                  b->o->platform);
-        if (build_context_open(b, err) < 0 || load_dockerfile(b, err) < 0)
+        if (prepare_work(b, err) < 0 || build_context_open(b, err) < 0 ||
+            load_dockerfile(b, err) < 0)
                 return berth_err_ret(*err);
         if (b->df->n_instrs == 0)
                 return berth_err(err, EINVAL, "%s: the Dockerfile is empty (no instructions)",
@@ -1016,7 +1062,7 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
                         return berth_err(err, EINVAL, "--target %s: no stage of that name",
                                          b->o->target);
         }
-        if (mark_needed(b, target, err) < 0 || prepare_work(b, err) < 0)
+        if (mark_needed(b, target, err) < 0)
                 return berth_err_ret(*err);
         for (size_t i = 0; i <= target->index; i++)
                 if (b->stages[i].needed && build_stage(b, &b->stages[i], err) < 0)
