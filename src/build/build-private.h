@@ -62,7 +62,7 @@ struct builder {
 char **build_stage_env(const struct build_stage *st);
 int build_expand(struct builder *b, struct build_stage *st, const char *word, char **out,
                  struct berth_error **err);
-void build_history_add(struct builder *b, struct build_stage *st, const char *created_by,
+void build_history_add(struct build_stage *st, const char *created, const char *created_by,
                        bool empty_layer);
 char *build_created(struct builder *b);
 
@@ -116,6 +116,7 @@ char **build_run_args(struct builder *b, struct build_stage *st,
 
 /* cache.c: key -> the layer a step added (or none) */
 struct build_cache_entry {
+        char created[64]; /* the step's history time when it first ran */
         bool has_layer;
         struct build_layer layer;
 };

@@ -55,6 +55,9 @@ int build_cache_get(struct builder *b, const char *key, struct build_cache_entry
         if (util_json_load_file(dfd, name, &e, &scratch) < 0 || !json_is_object(e))
                 return 0;
         memset(out, 0, sizeof(*out));
+        const char *created = json_string_value(json_object_get(e, "created"));
+        if (created != NULL)
+                snprintf(out->created, sizeof(out->created), "%s", created);
         json_t *l = json_object_get(e, "layer");
         if (!json_is_object(l))
                 return 1;
@@ -85,6 +88,8 @@ int build_cache_put(struct builder *b, const char *key, const struct build_cache
         if (dfd < 0)
                 return dfd;
         _cleanup_json_ json_t *doc = json_object();
+        if (e->created[0] != '\0')
+                json_object_set_new(doc, "created", json_string(e->created));
         if (e->has_layer) {
                 const struct build_layer *l = &e->layer;
                 json_object_set_new(doc, "layer",

@@ -132,7 +132,7 @@ char *build_created(struct builder *b)
         return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-void build_history_add(struct builder *b, struct build_stage *st, const char *created_by,
+void build_history_add(struct build_stage *st, const char *created, const char *created_by,
                        bool empty_layer)
 {
         json_t *h = json_object_get(st->image, "history");
@@ -140,7 +140,6 @@ void build_history_add(struct builder *b, struct build_stage *st, const char *cr
                 h = json_array();
                 json_object_set_new(st->image, "history", h);
         }
-        _cleanup_free_ char *created = build_created(b);
         json_t *e = json_pack("{s:s,s:s,s:s}", "created", created, "created_by", created_by,
                               "comment", "buildkit.dockerfile.v0");
         if (empty_layer)
@@ -833,15 +832,21 @@ static int run_instruction(struct builder *b, struct build_stage *st,
                         return berth_err_wrap(err, "step %zu/%zu %s", b->step, b->total,
                                               in->original);
         }
+        /* A cached step keeps the time it first ran: a rebuild from cache
+         * is the very same image, as with Docker. */
+        _cleanup_free_ char *created = cached && ce.created[0] != '\0' && b->epoch < 0
+                                           ? xstrdup(ce.created)
+                                           : build_created(b);
         if (!cached && !b->o->no_cache) {
                 struct build_cache_entry ne = {.has_layer = layer_step && added};
+                snprintf(ne.created, sizeof(ne.created), "%s", created);
                 if (ne.has_layer)
                         ne.layer = st->layers[st->n_layers - 1];
                 if (build_cache_put(b, key, &ne, err) < 0)
                         return berth_err_ret(*err);
         }
         memcpy(st->key, key, IMAGE_DIGEST_LEN);
-        build_history_add(b, st, text, !added);
+        build_history_add(st, created, text, !added);
         step_end(b, cached, t0);
         return 0;
 }

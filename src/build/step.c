@@ -140,7 +140,12 @@ int build_image_commit(struct builder *b, struct build_stage *st, char id[IMAGE_
                 strv_append(&tags, nt);
         }
         json_t *img = st->image;
-        _cleanup_free_ char *created = build_created(b);
+        /* The image is as old as its last step (a rebuild from cache is
+         * the same image). */
+        json_t *hist = json_object_get(img, "history");
+        const char *last = json_string_value(
+            json_object_get(json_array_get(hist, json_array_size(hist) - 1), "created"));
+        _cleanup_free_ char *created = last && b->epoch < 0 ? xstrdup(last) : build_created(b);
         json_object_set_new(img, "created", json_string(created));
         json_t *diff_ids = json_array();
         for (size_t i = 0; i < st->n_layers; i++)
