@@ -656,7 +656,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                 size_t dl = strlen(dest);
                 bool slash = dl > 0 && dest[dl - 1] == '/';
                 if (j.n_src > 1 && !slash && !is_dir_in_root(m->root_fd, dest))
-                        r = berth_err(err, EINVAL,
+                        r = berth_err(err, 0,
                                       "%s: with more than one source the destination must be a "
                                       "directory and end with a /",
                                       in->name);

@@ -726,8 +726,8 @@ static int do_workdir(struct builder *b, struct build_stage *st, const char *pat
         return r;
 }
 
-static int run_instruction(struct builder *b, struct build_stage *st,
-                           const struct build_instruction *in, struct berth_error **err)
+static int step_run(struct builder *b, struct build_stage *st, const struct build_instruction *in,
+                    struct berth_error **err)
 {
         double t0 = now_s();
         step_begin(b, st, in->original);
@@ -829,8 +829,7 @@ static int run_instruction(struct builder *b, struct build_stage *st,
                         r = build_layer_commit(b, st, &m, &added, err);
                 build_mount_close(&m);
                 if (r < 0)
-                        return berth_err_wrap(err, "step %zu/%zu %s", b->step, b->total,
-                                              in->original);
+                        return r;
         }
         /* A cached step keeps the time it first ran: a rebuild from cache
          * is the very same image, as with Docker. */
@@ -848,6 +847,14 @@ static int run_instruction(struct builder *b, struct build_stage *st,
         memcpy(st->key, key, IMAGE_DIGEST_LEN);
         build_history_add(st, created, text, !added);
         step_end(b, cached, t0);
+        return 0;
+}
+
+static int run_instruction(struct builder *b, struct build_stage *st,
+                           const struct build_instruction *in, struct berth_error **err)
+{
+        if (step_run(b, st, in, err) < 0)
+                return berth_err_wrap(err, "step %zu/%zu %s", b->step, b->total, in->original);
         return 0;
 }
 
