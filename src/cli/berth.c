@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/container.h"
 #include "cli/image.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -29,6 +30,26 @@ static const struct cli_command commands[] = {
     {"tag", cli_cmd_tag, "Give an image another name"},
     {"rmi", cli_cmd_rmi, "Remove images"},
     {"system", cli_cmd_system, "Disk usage (df)"},
+    {"run", cli_cmd_run, "Create and start a container"},
+    {"create", cli_cmd_create, "Create a container"},
+    {"start", cli_cmd_start, "Start containers"},
+    {"ps", cli_cmd_ps, "List containers"},
+    {"logs", cli_cmd_logs, "Show a container's logs"},
+    {"stop", cli_cmd_stop, "Stop containers"},
+    {"kill", cli_cmd_kill, "Send a signal to containers"},
+    {"restart", cli_cmd_restart, "Restart containers"},
+    {"rm", cli_cmd_rm, "Remove containers"},
+    {"wait", cli_cmd_wait, "Wait for containers to stop, print their exit codes"},
+    {"exec", cli_cmd_exec, "Run a command in a running container"},
+    {"attach", cli_cmd_attach, "Attach to a running container's stdio"},
+    {"inspect", cli_cmd_inspect, "Show containers in detail (JSON)"},
+    {"top", cli_cmd_top, "Show a container's processes"},
+    {"pause", cli_cmd_pause, "Freeze containers"},
+    {"unpause", cli_cmd_unpause, "Thaw containers"},
+    {"rename", cli_cmd_rename, "Rename a container"},
+    {"stats", cli_cmd_stats, "Show containers' resource usage"},
+    {"container", cli_cmd_container, "Manage containers"},
+    {"container-monitor", cli_cmd_container_monitor, NULL},
 };
 
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)
@@ -48,7 +69,8 @@ static void usage(FILE *out)
               "A container engine with Docker's command line.\n\nCommands:\n",
               out);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+                if (commands[i].summary != NULL) /* hidden: internal commands */
+                        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

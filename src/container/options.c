@@ -147,6 +147,11 @@ static int find_flag(const char *flag)
         return -1;
 }
 
+bool container_options_flag_known(const char *flag)
+{
+        return find_flag(flag) >= 0;
+}
+
 bool container_options_flag_is_bool(const char *flag)
 {
         int i = find_flag(flag);

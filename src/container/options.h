@@ -138,6 +138,8 @@ void container_options_freep(struct container_options **o);
  */
 int container_options_set(struct container_options *o, const char *flag, const char *value,
                           struct berth_error **err);
+/* Whether flag is one of run's. */
+bool container_options_flag_known(const char *flag);
 /* Whether flag takes no argument (--tty, --rm, ...). */
 bool container_options_flag_is_bool(const char *flag);
 

@@ -279,6 +279,12 @@ int container_record_update(const char *root, const char *id, container_record_u
         return 1;
 }
 
+int container_record_set_paused(struct container_record *r, void *data, struct berth_error **err)
+{
+        r->state.status = *(bool *)data ? CONTAINER_PAUSED : CONTAINER_RUNNING;
+        return 0;
+}
+
 struct rename_data {
         const char *root, *name;
 };

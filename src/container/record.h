@@ -124,6 +124,9 @@ typedef int (*container_record_update_fn)(struct container_record *r, void *data
 int container_record_update(const char *root, const char *id, container_record_update_fn fn,
                             void *data, struct berth_error **err);
 
+/* An update fn: *(bool *)data paused, else running. */
+int container_record_set_paused(struct container_record *r, void *data, struct berth_error **err);
+
 /* Rename under the lock, with create's conflict check. */
 int container_record_rename(const char *root, const char *id, const char *name,
                             struct berth_error **err);

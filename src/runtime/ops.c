@@ -263,3 +263,37 @@ int runtime_container_update(const char *root, const char *id, json_t *resources
         loaded_free(&l);
         return r < 0 ? r : 0;
 }
+
+int runtime_container_stats(const char *root, const char *id, struct runtime_container_stats *out,
+                            struct berth_error **err)
+{
+        struct loaded l;
+        int r = load(root, id, &l, err);
+        if (r < 0)
+                return r;
+        struct runtime_cgroup_stats st = {0};
+        if (l.cg == NULL)
+                r = berth_err(err, ENOTSUP, "container `%s` has no cgroup", id);
+        else
+                r = runtime_cgroup_stats(l.cg, &st, err);
+        if (r >= 0) {
+                out->memory_usage = st.memory_usage;
+                out->memory_limit = st.memory_limit;
+                out->cpu_usage_ns = st.cpu_usage_ns;
+                out->pids_current = st.pids_current;
+                out->pids_limit = st.pids_limit;
+        }
+        loaded_free(&l);
+        return r < 0 ? r : 0;
+}
+
+int runtime_container_oom_killed(const char *root, const char *id, struct berth_error **err)
+{
+        struct loaded l;
+        int r = load(root, id, &l, err);
+        if (r < 0)
+                return r;
+        r = l.cg != NULL ? runtime_cgroup_oom_killed(l.cg, err) : 0;
+        loaded_free(&l);
+        return r;
+}

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime/config.h"
@@ -84,6 +85,18 @@ int runtime_container_pause(const char *root, const char *id, bool paused,
 /* linux.resources JSON applied to the container's cgroup. */
 int runtime_container_update(const char *root, const char *id, json_t *resources,
                              struct berth_error **err);
+
+/* The container's cgroup figures (as runtime_cgroup_stats). */
+struct runtime_container_stats {
+        uint64_t memory_usage, memory_limit; /* bytes; limit 0 = none */
+        uint64_t cpu_usage_ns;
+        uint64_t pids_current, pids_limit; /* limit 0 = none */
+};
+int runtime_container_stats(const char *root, const char *id, struct runtime_container_stats *out,
+                            struct berth_error **err);
+
+/* 1 when the kernel OOM-killed a process of the container, else 0. */
+int runtime_container_oom_killed(const char *root, const char *id, struct berth_error **err);
 
 /* CVE-2019-5736 class: make sure the running binary is a sealed memfd copy
  * of itself (re-executing into one if not), so nothing reached through

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ps and inspect. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/container.h"
+#include "cli/format.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+static time_t when(const char *rfc3339)
+{
+        struct timespec ts;
+        if (rfc3339 == NULL || container_time_parse(rfc3339, &ts) < 0 || ts.tv_sec <= 0)
+                return (time_t)-1;
+        return ts.tv_sec;
+}
+
+/* Docker's HumanDuration: cli_human_ago without " ago". */
+static char *human_duration(time_t t)
+{
+        char *s = cli_human_ago(t);
+        size_t n = strlen(s);
+        if (n > 4 && strcmp(s + n - 4, " ago") == 0)
+                s[n - 4] = '\0';
+        return s;
+}
+
+static char *status_text(const struct container_record *r)
+{
+        const struct container_state *s = &r->state;
+        _cleanup_free_ char *up = human_duration(when(s->started_at));
+        _cleanup_free_ char *ago = cli_human_ago(when(s->finished_at));
+        switch (s->status) {
+        case CONTAINER_RUNNING:
+                return xasprintf("Up %s", up);
+        case CONTAINER_PAUSED:
+                return xasprintf("Up %s (Paused)", up);
+        case CONTAINER_RESTARTING:
+                return xasprintf("Restarting (%d) %s", s->exit_code, ago);
+        case CONTAINER_EXITED:
+                return xasprintf("Exited (%d) %s", s->exit_code, ago);
+        case CONTAINER_DEAD:
+                return xstrdup("Dead");
+        case CONTAINER_REMOVING:
+                return xstrdup("Removal In Progress");
+        default:
+                return xstrdup("Created");
+        }
+}
+
+static char *command_text(const struct container_record *r, bool trunc)
+{
+        size_t len = strlen(r->path ? r->path : "") + 1;
+        for (char **a = r->args; a && *a; a++)
+                len += strlen(*a) + 1;
+        _cleanup_free_ char *cmd = xcalloc(len + 1, 1);
+        char *p = cmd;
+        p = stpcpy(p, r->path ? r->path : "");
+        for (char **a = r->args; a && *a; a++) {
+                *p++ = ' ';
+                p = stpcpy(p, *a);
+        }
+        _cleanup_free_ char *cut = trunc ? cli_truncate(cmd, 20) : xstrdup(cmd);
+        return xasprintf("\"%s\"", cut);
+}
+
+static bool label_match(const struct container_record *r, const char *want)
+{
+        const char *eq = strchr(want, '=');
+        size_t klen = eq ? (size_t)(eq - want) : strlen(want);
+        for (char **l = r->labels; l && *l; l++) {
+                if (strncmp(*l, want, klen) != 0 || (*l)[klen] != '=')
+                        continue;
+                if (eq == NULL || strcmp(*l + klen + 1, eq + 1) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Docker's rule: values of one key OR, different keys AND. */
+static bool filters_match(const struct container_record *r, char **filters)
+{
+        static const char *const keys[] = {"status", "name", "label", "id"};
+        for (size_t k = 0; k < 4; k++) {
+                bool any = false, hit = false;
+                size_t kl = strlen(keys[k]);
+                for (char **f = filters; f && *f; f++) {
+                        if (strncmp(*f, keys[k], kl) != 0 || (*f)[kl] != '=')
+                                continue;
+                        any = true;
+                        const char *v = *f + kl + 1;
+                        switch (k) {
+                        case 0:
+                                hit |= strcmp(v, container_status_name(r->state.status)) == 0;
+                                break;
+                        case 1:
+                                hit |= strstr(r->name, v[0] == '/' ? v + 1 : v) != NULL;
+                                break;
+                        case 2:
+                                hit |= label_match(r, v);
+                                break;
+                        default:
+                                hit |= strncmp(r->id, v, strlen(v)) == 0;
+                        }
+                }
+                if (any && !hit)
+                        return false;
+        }
+        return true;
+}
+
+static json_t *ps_json(const struct container_record *r, bool trunc)
+{
+        json_t *o = json_object();
+        _cleanup_free_ char *cmd = command_text(r, trunc);
+        _cleanup_free_ char *status = status_text(r);
+        _cleanup_free_ char *ago = human_duration(when(r->created));
+        _cleanup_free_ char *running = xasprintf("%s", ago);
+        time_t created = when(r->created);
+        _cleanup_free_ char *created_at = cli_time_string(created);
+        _cleanup_free_ char *id = trunc ? xstrndup(r->id, 12) : xstrdup(r->id);
+        size_t cap = 1;
+        for (char **l = r->labels; l && *l; l++)
+                cap += strlen(*l) + 1;
+        _cleanup_free_ char *labels = xcalloc(cap, 1);
+        for (char **l = r->labels; l && *l; l++) {
+                if (l != r->labels)
+                        strcat(labels, ",");
+                strcat(labels, *l);
+        }
+        json_object_set_new(o, "Command", json_string(cmd));
+        json_object_set_new(o, "CreatedAt", json_string(created_at));
+        json_object_set_new(o, "ID", json_string(id));
+        json_object_set_new(o, "Image", json_string(r->image_ref ? r->image_ref : ""));
+        json_object_set_new(o, "Labels", json_string(labels));
+        json_object_set_new(o, "Mounts", json_string(""));
+        json_object_set_new(o, "Names", json_string(r->name));
+        json_object_set_new(o, "Networks", json_string(""));
+        json_object_set_new(o, "Ports", json_string(""));
+        json_object_set_new(o, "RunningFor", json_string(running));
+        json_object_set_new(o, "State", json_string(container_status_name(r->state.status)));
+        json_object_set_new(o, "Status", json_string(status));
+        return o;
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+        const struct container_record *x = *(struct container_record *const *)a;
+        const struct container_record *y = *(struct container_record *const *)b;
+        return strcmp(y->created ? y->created : "", x->created ? x->created : "");
+}
+
+int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
+{
+        static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"no-trunc", no_argument, NULL, 'T'},
+                                             {"filter", required_argument, NULL, 'f'},
+                                             {"format", required_argument, NULL, 'F'},
+                                             {"help", no_argument, NULL, 'H'},
+                                             {0}};
+        bool all = false, quiet = false, trunc = true;
+        const char *format = NULL;
+        _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
+        int c;
+        while ((c = getopt_long(argc, argv, "+aqf:", opts, NULL)) != -1) {
+                switch (c) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'T':
+                        trunc = false;
+                        break;
+                case 'f':
+                        if (strchr(optarg, '=') == NULL)
+                                return cli_usage_error(err, "ps",
+                                                       "bad format of filter "
+                                                       "(expected name=value)");
+                        if (strncmp(optarg, "status=", 7) == 0) {
+                                enum container_status s;
+                                if (container_status_parse(optarg + 7, &s) < 0)
+                                        return cli_usage_error(
+                                            err, "ps", "invalid filter 'status=%s'", optarg + 7);
+                                all = true;
+                        } else if (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
+                                   strncmp(optarg, "id=", 3)) {
+                                return cli_usage_error(err, "ps", "invalid filter '%s'", optarg);
+                        }
+                        strv_append(&filters, optarg);
+                        break;
+                case 'F':
+                        format = optarg;
+                        break;
+                case 'H':
+                        puts("Usage: berth ps [-a] [-q] [--no-trunc] [--filter K=V] [--format "
+                             "json|TEMPLATE]");
+                        return 0;
+                default:
+                        return cli_usage_error(err, "ps", "unknown flag");
+                }
+        }
+        struct container_engine e;
+        cli_engine(g, &e);
+        _cleanup_strv_ char **ids = NULL;
+        if (container_record_list(e.root, &ids, err) < 0)
+                return CLI_EXIT_FAILURE;
+        size_t n = 0;
+        struct container_record **recs = xcalloc(strv_len(ids) + 1, sizeof(*recs));
+        for (char **id = ids; *id; id++) {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                struct container_record *r = NULL;
+                if (container_inspect(&e, *id, &r, &scratch) <= 0)
+                        continue;
+                bool up = r->state.status == CONTAINER_RUNNING ||
+                          r->state.status == CONTAINER_PAUSED ||
+                          r->state.status == CONTAINER_RESTARTING;
+                if ((!all && !up) || !filters_match(r, filters)) {
+                        container_record_free(r);
+                        continue;
+                }
+                recs[n++] = r;
+        }
+        qsort(recs, n, sizeof(*recs), cmp_created);
+        struct cli_table *t = NULL;
+        if (!quiet && format == NULL) {
+                t = cli_table_new(7);
+                const char *hdr[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                     "STATUS",       "PORTS", "NAMES"};
+                cli_table_add(t, hdr);
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct container_record *r = recs[i];
+                if (quiet) {
+                        printf("%.*s\n", trunc ? 12 : 64, r->id);
+                } else if (format != NULL) {
+                        _cleanup_json_ json_t *o = ps_json(r, trunc);
+                        if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
+                                _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
+                                puts(s);
+                        } else {
+                                _cleanup_free_ char *s = cli_template_expand(format, o);
+                                puts(s);
+                        }
+                } else {
+                        _cleanup_free_ char *id = xstrndup(r->id, trunc ? 12 : 64);
+                        _cleanup_free_ char *cmd = command_text(r, trunc);
+                        _cleanup_free_ char *created = cli_human_ago(when(r->created));
+                        _cleanup_free_ char *status = status_text(r);
+                        const char *row[] = {
+                            id,     r->image_ref ? r->image_ref : "", cmd, created, status, "",
+                            r->name};
+                        cli_table_add(t, row);
+                }
+                container_record_free(r);
+        }
+        free(recs);
+        if (t != NULL) {
+                cli_table_print(t, stdout);
+                cli_table_free(t);
+        }
+        return 0;
+}
+
+int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
+{
+        static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"type", required_argument, NULL, 'T'},
+                                             {"help", no_argument, NULL, 'H'},
+                                             {0}};
+        const char *format = NULL;
+        int c;
+        while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+                if (c == 'f')
+                        format = optarg;
+                else if (c == 'T')
+                        continue;
+                else if (c == 'H') {
+                        puts("Usage: berth inspect [-f TEMPLATE] CONTAINER [CONTAINER...]");
+                        return 0;
+                } else
+                        return cli_usage_error(err, "inspect", "unknown flag");
+        }
+        if (optind >= argc)
+                return cli_usage_error(err, "inspect", "requires at least 1 argument");
+        struct container_engine e;
+        cli_engine(g, &e);
+        _cleanup_json_ json_t *out = json_array();
+        int status = 0;
+        for (int i = optind; i < argc; i++) {
+                char id[65];
+                _cleanup_error_ struct berth_error *one = NULL;
+                _cleanup_container_record_ struct container_record *r = NULL;
+                if (container_record_lookup(e.root, argv[i], id, &one) <= 0 ||
+                    container_inspect(&e, id, &r, &one) <= 0) {
+                        if (one == NULL)
+                                berth_err(&one, 0, "No such object: %s", argv[i]);
+                        berth_error_print(one, "berth");
+                        status = 1;
+                        continue;
+                }
+                _cleanup_free_ char *text = container_record_to_string(r);
+                json_t *doc = json_loads(text, 0, NULL);
+                json_object_del(doc, "Berth");
+                json_t *cfg = json_object_get(doc, "Config");
+                if (cfg != NULL && r->hostname != NULL)
+                        json_object_set_new(cfg, "Hostname", json_string(r->hostname));
+                json_object_set_new(doc, "ResolvConfPath", json_string(""));
+                if (format != NULL) {
+                        _cleanup_free_ char *s = cli_template_expand(format, doc);
+                        puts(s);
+                        json_decref(doc);
+                } else {
+                        json_array_append_new(out, doc);
+                }
+        }
+        if (format == NULL) {
+                _cleanup_free_ char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+                puts(s);
+        }
+        return status;
+}

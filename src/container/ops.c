@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stop, kill, restart, rm, wait, pause, inspect, prune, top, stats. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/lifecycle-private.h"
+#include "runtime/runtime.h"
+#include "storage/rootfs.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static bool is_up(enum container_status s)
+{
+        return s == CONTAINER_RUNNING || s == CONTAINER_PAUSED;
+}
+
+int container_inspect(const struct container_engine *e, const char *id,
+                      struct container_record **out, struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        int found = container_record_load(e->root, id, &r, err);
+        if (found <= 0)
+                return found;
+        if (is_up(r->state.status) || r->state.status == CONTAINER_RESTARTING) {
+                _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+                if (mon < 0) {
+                        /* The monitor was killed: nobody will record an
+                         * exit.  Say what we know instead of "Up". */
+                        r->state.status = CONTAINER_EXITED;
+                        r->state.pid = 0;
+                        if (r->state.exit_code == 0)
+                                r->state.exit_code = 255;
+                        free(r->state.error);
+                        r->state.error = xstrdup("the container's monitor is gone");
+                }
+        }
+        *out = steal_pointer(&r);
+        return 1;
+}
+
+static int load_existing(const struct container_engine *e, const char *id,
+                         struct container_record **r, struct berth_error **err)
+{
+        int found = container_inspect(e, id, r, err);
+        if (found == 0)
+                return berth_err(err, ENOENT, "No such container: %s", id);
+        return found < 0 ? found : 0;
+}
+
+static int mark_stopped(struct container_record *r, void *data, struct berth_error **err)
+{
+        r->manually_stopped = true;
+        return 0;
+}
+
+/* Wait until the monitor has recorded the exit (or is gone). */
+static bool wait_down(const struct container_engine *e, const char *id, int pidfd, int ms)
+{
+        struct timespec start, now;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                _cleanup_container_record_ struct container_record *r = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (container_record_load(e->root, id, &r, &scratch) <= 0)
+                        return true;
+                if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
+                        return true;
+                if (pidfd >= 0 && container_monitor_wait(pidfd, 0))
+                        return true;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long el =
+                    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+                if (ms >= 0 && el >= ms)
+                        return false;
+                struct timespec t = {0, 10 * 1000000L};
+                nanosleep(&t, NULL);
+        }
+}
+
+static int signal_container(const struct container_engine *e, const char *id, int sig,
+                            struct berth_error **err)
+{
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        int r = runtime_container_kill(rt, id, sig, false, err);
+        if (r < 0)
+                return r;
+        /* A frozen container can't act on a signal; thaw it. */
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (sig == SIGKILL)
+                (void)runtime_container_pause(rt, id, false, &scratch);
+        return 0;
+}
+
+int container_stop(const struct container_engine *e, const char *id, int timeout,
+                   struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+        if (!is_up(r->state.status)) {
+                /* Restarting (in its backoff) sees the mark and ends. */
+                if (mon >= 0)
+                        wait_down(e, r->id, mon, 10000);
+                return 0;
+        }
+        if (timeout < 0)
+                timeout = r->stop_timeout >= 0 ? r->stop_timeout : 10;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (timeout > 0 && signal_container(e, r->id, r->stop_signal, &scratch) == 0) {
+                if (r->state.status == CONTAINER_PAUSED) {
+                        _cleanup_free_ char *rt = container_runtime_root(e);
+                        (void)runtime_container_pause(rt, r->id, false, &scratch);
+                }
+                if (wait_down(e, r->id, mon, timeout * 1000))
+                        goto done;
+        }
+        (void)signal_container(e, r->id, SIGKILL, &scratch);
+        if (!wait_down(e, r->id, mon, 30000))
+                return berth_err(err, ETIMEDOUT, "container %s did not stop", r->name);
+done:
+        /* The monitor tears down after recording the exit; stop returns
+         * when that is done, so a following rm or image rm finds it
+         * finished. */
+        if (mon >= 0)
+                container_monitor_wait(mon, 10000);
+        return 0;
+}
+
+int container_kill(const struct container_engine *e, const char *id, int sig,
+                   struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        if (!is_up(r->state.status))
+                return berth_err(err, EINVAL,
+                                 "cannot kill container: %s: container %s is not running", id,
+                                 r->id);
+        if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
+                return berth_err_ret(*err);
+        return signal_container(e, r->id, sig, err);
+}
+
+int container_restart(const struct container_engine *e, const char *id, int timeout,
+                      struct berth_error **err)
+{
+        char full[65];
+        if (container_record_resolve(e->root, id, full, err) < 0)
+                return berth_err_ret(*err);
+        if (container_stop(e, full, timeout, err) < 0)
+                return berth_err_ret(*err);
+        return container_start(e, full, false, NULL, err);
+}
+
+int container_remove(const struct container_engine *e, const char *id, bool force, bool volumes,
+                     struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+        if ((is_up(r->state.status) || r->state.status == CONTAINER_RESTARTING) && !force)
+                return berth_err(err, EBUSY,
+                                 "cannot remove container \"/%s\": container is %s: stop the "
+                                 "container before removing or force remove",
+                                 r->name, container_status_name(r->state.status));
+        if (mon >= 0) {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                (void)container_record_update(e->root, r->id, mark_stopped, NULL, &scratch);
+                if (is_up(r->state.status))
+                        (void)signal_container(e, r->id, SIGKILL, &scratch);
+                if (!container_monitor_wait(mon, 30000))
+                        return berth_err(err, ETIMEDOUT, "container %s did not stop", r->name);
+        }
+        /* Whatever a killed monitor left: the runtime's state, the mount. */
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        (void)runtime_container_delete(rt, r->id, true, &scratch);
+        if (storage_rootfs_umount(rootfs, err) < 0)
+                return berth_err_wrap(err, "removing container %s", r->name);
+        if (volumes)
+                container_volumes_remove_anonymous(e, r);
+        return container_record_remove(e->root, r->id, err);
+}
+
+int container_wait(const struct container_engine *e, const char *id, int *exit_code,
+                   struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+        if (mon >= 0 && (is_up(r->state.status) || r->state.status == CONTAINER_RESTARTING)) {
+                /* The monitor says the code even when --rm removes the
+                 * record right after. */
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                _cleanup_close_ int fd = container_attach_connect(e, r->id, &scratch);
+                if (fd >= 0) {
+                        char hello[2] = {ATTACH_HELLO, 0};
+                        (void)send(fd, hello, 2, MSG_NOSIGNAL);
+                        char pkt[ATTACH_MAX_PACKET];
+                        ssize_t n;
+                        while ((n = recv(fd, pkt, sizeof(pkt), 0)) > 0)
+                                if (pkt[0] == ATTACH_EXIT && n == 5) {
+                                        int32_t c;
+                                        memcpy(&c, pkt + 1, 4);
+                                        *exit_code = c;
+                                        return 0;
+                                }
+                }
+                wait_down(e, r->id, mon, -1);
+        }
+        _cleanup_container_record_ struct container_record *after = NULL;
+        if (container_inspect(e, r->id, &after, err) > 0)
+                *exit_code = after->state.exit_code;
+        else
+                *exit_code = r->state.exit_code;
+        return 0;
+}
+
+int container_pause(const struct container_engine *e, const char *id, bool paused,
+                    struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        if (paused && r->state.status != CONTAINER_RUNNING)
+                return berth_err(err, EINVAL, "container %s is not running", r->id);
+        if (!paused && r->state.status != CONTAINER_PAUSED)
+                return berth_err(err, EINVAL, "container %s is not paused", r->id);
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        if (runtime_container_pause(rt, r->id, paused, err) < 0)
+                return berth_err_ret(*err);
+        return container_record_update(e->root, r->id, container_record_set_paused, &paused, err) <
+                       0
+                   ? berth_err_ret(*err)
+                   : 0;
+}
+
+int container_pids(const struct container_engine *e, const char *id, pid_t **pids, size_t *n,
+                   struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        if (!is_up(r->state.status))
+                return berth_err(err, EINVAL, "container %s is not running", r->id);
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        return runtime_container_pids(rt, r->id, pids, n, err);
+}
+
+int container_stats_get(const struct container_engine *e, const char *id,
+                        struct container_stats *out, struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        if (load_existing(e, id, &r, err) < 0)
+                return berth_err_ret(*err);
+        memset(out, 0, sizeof(*out));
+        if (!is_up(r->state.status))
+                return 0;
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        struct runtime_container_stats st;
+        if (runtime_container_stats(rt, r->id, &st, err) < 0)
+                return berth_err_ret(*err);
+        out->memory_usage = st.memory_usage;
+        out->memory_limit = st.memory_limit;
+        out->cpu_usage_ns = st.cpu_usage_ns;
+        out->pids = st.pids_current;
+        return 0;
+}
+
+int container_prune(const struct container_engine *e, char ***removed, struct berth_error **err)
+{
+        _cleanup_strv_ char **ids = NULL;
+        *removed = xcalloc(1, sizeof(char *));
+        if (container_record_list(e->root, &ids, err) < 0)
+                return berth_err_ret(*err);
+        for (char **id = ids; *id; id++) {
+                _cleanup_container_record_ struct container_record *r = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (container_inspect(e, *id, &r, &scratch) <= 0)
+                        continue;
+                if (r->state.status != CONTAINER_EXITED && r->state.status != CONTAINER_CREATED &&
+                    r->state.status != CONTAINER_DEAD)
+                        continue;
+                if (container_remove(e, *id, false, false, &scratch) == 0)
+                        strv_append(removed, *id);
+        }
+        return 0;
+}
