@@ -38,6 +38,10 @@ statuses() {
 	[ "$(statuses 8)" = "DDDDDDDD" ]
 	local first
 	first=$(B image inspect --format '{{.Id}}' c:1)
+	# the image's own CMD, with berth run
+	run timeout 60 "$BERTH" --root "$ROOT" --runroot "$RUNROOT" run --rm c:1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'one\ntwo')" ]
 
 	run B build -t c:1 "$CTX"
 	echo "$output"
