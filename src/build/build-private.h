@@ -111,6 +111,11 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
  * error "exited with status N". */
 int build_container_run(struct builder *b, const char *state, const char *id, const char *bundle,
                         struct berth_error **err);
+void build_containers_reap(const char *state);
+void build_signals_install(void);
+void build_signals_restore(void);
+/* The signal that interrupted the build, or 0. */
+int build_interrupted(void);
 char **build_run_args(struct builder *b, struct build_stage *st,
                       const struct build_instruction *in);
 

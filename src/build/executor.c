@@ -940,9 +940,13 @@ static int build_stage(struct builder *b, struct build_stage *st, struct berth_e
         if (do_from(b, st, err) < 0)
                 return berth_err_wrap(err, "step %zu/%zu %s", b->step, b->total,
                                       st->from->original);
-        for (size_t i = 0; i < st->n_instrs; i++)
+        for (size_t i = 0; i < st->n_instrs; i++) {
+                if (build_interrupted())
+                        return berth_err(err, EINTR, "interrupted by signal %d",
+                                         build_interrupted());
                 if (run_instruction(b, st, st->instrs[i], err) < 0)
                         return berth_err_ret(*err);
+        }
         json_object_del(st->image, "x-cmd-set");
         st->built = true;
         return 0;
@@ -1015,6 +1019,9 @@ static int prepare_work(struct builder *b, struct berth_error **err)
         _cleanup_free_ char *dir = xasprintf("%s/build", b->o->root);
         if (util_path_mkdir_p(dir, 0700, err) < 0)
                 return berth_err_ret(*err);
+        /* The dead builds' containers first: they still use the mounts. */
+        _cleanup_free_ char *state = xasprintf("%s/build", b->o->runroot);
+        build_containers_reap(state);
         remove_stale_work(dir);
         for (unsigned i = 0;; i++) {
                 char *w = xasprintf("%s/%d-%u", dir, (int)getpid(), i);
@@ -1130,7 +1137,11 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
                 }
                 b.epoch = v;
         }
+        build_signals_install();
         int r = build_all(&b, id, err);
+        if (r >= 0 && build_interrupted())
+                r = berth_err(err, EINTR, "interrupted by signal %d", build_interrupted());
         builder_release(&b);
+        build_signals_restore();
         return r;
 }

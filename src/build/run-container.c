@@ -5,6 +5,9 @@
  * one file).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -46,6 +49,64 @@ static void stdio_restore(struct stdio_save *s)
         }
 }
 
+/* The init of the step running now, for the signal handler: ^C stops
+ * the step's container, and the build then fails and cleans up as after
+ * any failed step instead of dying with its mount and container. */
+static volatile pid_t running_pid = -1;
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+        interrupted = sig;
+        pid_t p = running_pid;
+        if (p > 0)
+                kill(p, SIGKILL);
+}
+
+void build_signals_install(void)
+{
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+}
+
+void build_signals_restore(void)
+{
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+}
+
+int build_interrupted(void)
+{
+        return interrupted;
+}
+
+/* Containers of builds that died (their pid is in the ID) are deleted:
+ * state, cgroup and all. */
+void build_containers_reap(const char *state)
+{
+        char **ids = NULL;
+        struct berth_error *scratch = NULL;
+        if (runtime_container_list(state, &ids, &scratch) < 0) {
+                berth_error_free(scratch);
+                return;
+        }
+        for (char **id = ids; id && *id; id++) {
+                if (strncmp(*id, "berth-build-", 12) != 0)
+                        continue;
+                long pid = strtol(*id + 12, NULL, 10);
+                if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                scratch = NULL;
+                runtime_container_delete(state, *id, true, &scratch);
+                berth_error_free(scratch);
+        }
+        strv_free(ids);
+}
+
 int build_container_run(struct builder *b, const char *state, const char *id, const char *bundle,
                         struct berth_error **err)
 {
@@ -59,10 +120,14 @@ int build_container_run(struct builder *b, const char *state, const char *id, co
         if (r < 0)
                 return berth_err_ret(*err);
         int code = -1;
+        running_pid = pid;
+        if (interrupted)
+                kill(pid, SIGKILL);
         if (runtime_container_start(state, id, err) >= 0)
                 code = runtime_wait_exit_code(pid, err);
         else
                 runtime_wait_exit_code(pid, NULL);
+        running_pid = -1;
         _cleanup_error_ struct berth_error *scratch = NULL;
         if (runtime_container_delete(state, id, true, &scratch) < 0 && code >= 0) {
                 *err = steal_pointer(&scratch);
@@ -70,6 +135,8 @@ int build_container_run(struct builder *b, const char *state, const char *id, co
         }
         if (code < 0)
                 return berth_err_ret(*err);
+        if (interrupted)
+                return berth_err(err, EINTR, "interrupted by signal %d", (int)interrupted);
         if (code != 0)
                 return berth_err(err, 0, "exited with status %d", code);
         return 0;

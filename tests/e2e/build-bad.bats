@@ -118,3 +118,34 @@ DF
 	[ "$status" -eq 0 ]
 	[ "$(sed -n '/^#3 \[/,/^#3 DONE/p' <<<"$output" | sed '1d;$d' | wc -l)" -gt 1 ]
 }
+
+@test "bad: ^C during a RUN stops it and cleans up; a killed build is cleaned up by the next" {
+	printf 'FROM busybox:1.38.0-musl\nRUN echo started; sleep 60\n' >"$CTX/Dockerfile"
+	"$BERTH" --root "$ROOT" --runroot "$RUNROOT" build -t bad:int "$CTX" >"$TEST_TMP/out" 2>&1 &
+	local pid=$!
+	timeout 20 sh -c "until grep -q '^started' '$TEST_TMP/out'; do sleep 0.1; done"
+	kill -INT "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	cat "$TEST_TMP/out"
+	grep -q "berth: step 2/2 RUN echo started; sleep 60: interrupted by signal 2" "$TEST_TMP/out"
+	assert_untagged
+	assert_nothing_left
+
+	"$BERTH" --root "$ROOT" --runroot "$RUNROOT" build -t bad:kill "$CTX" >"$TEST_TMP/out2" 2>&1 &
+	pid=$!
+	timeout 20 sh -c "until grep -q '^started' '$TEST_TMP/out2'; do sleep 0.1; done"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# the dead build's mount and container are still there...
+	[ -n "$(ls -A "$RUNROOT/build")" ]
+	# ...until the next build reaps them
+	printf 'FROM busybox:1.38.0-musl\nRUN true\n' >"$CTX/Dockerfile"
+	run B build -q "$CTX"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$RUNROOT/build")" ]
+	[ -z "$(ls -A "$ROOT/build")" ]
+	[ -z "$(grep -F " $TEST_TMP" /proc/self/mountinfo)" ]
+	! pgrep -f "sleep 60" >/dev/null
+}
