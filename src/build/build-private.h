@@ -45,8 +45,9 @@ struct builder {
         FILE *out;
         struct build_dockerfile *df;
         char *df_name;
-        int ctx_fd;          /* the context's root directory */
-        char *ctx_extracted; /* a tar context extracted here, removed at the end */
+        int ctx_fd;           /* the context's root directory */
+        char *ctx_extracted;  /* a tar context extracted here, removed at the end */
+        int stdin_dockerfile; /* `build - < Dockerfile`: the Dockerfile, else -1 */
         struct build_ignore *ignore;
         char *work; /* <root>/build/<pid>-<n>: uppers, mounts, bundles */
         char **global_args;

@@ -35,6 +35,42 @@ static int extract(struct builder *b, int in_fd, const char *what, struct berth_
         return 0;
 }
 
+/* stdin into an unnamed file, to look at its start and then read it. */
+static int spool_stdin(struct builder *b, int *out, struct berth_error **err)
+{
+        _cleanup_close_ int fd = open(b->work, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return berth_err(err, errno, "creating a temporary file in `%s`", b->work);
+        char buf[65536];
+        for (;;) {
+                ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "reading the context from stdin");
+                if (n == 0)
+                        break;
+                if (util_write_all(fd, buf, (size_t)n) < 0)
+                        return berth_err(err, errno, "reading the context from stdin");
+        }
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return berth_err(err, errno, "reading the context from stdin");
+        *out = steal_fd(&fd);
+        return 0;
+}
+
+static bool looks_like_archive(int fd)
+{
+        unsigned char m[8] = {0};
+        char ustar[6] = {0};
+        ssize_t n = pread(fd, m, sizeof(m), 0);
+        if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+                return true;
+        if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+                return true;
+        return pread(fd, ustar, 5, 257) == 5 && memcmp(ustar, "ustar", 5) == 0;
+}
+
 int build_context_open(struct builder *b, struct berth_error **err)
 {
         const char *c = b->o->context;
@@ -43,7 +79,22 @@ int build_context_open(struct builder *b, struct berth_error **err)
                         return berth_err(
                             err, EINVAL,
                             "the context and the Dockerfile can't both come from stdin");
-                if (extract(b, STDIN_FILENO, "stdin", err) < 0)
+                /* Docker's `build - < Dockerfile`: stdin is either a tar
+                 * (maybe compressed) or the Dockerfile of an empty context. */
+                _cleanup_close_ int tmp = -1;
+                if (spool_stdin(b, &tmp, err) < 0)
+                        return berth_err_ret(*err);
+                if (!looks_like_archive(tmp)) {
+                        b->ctx_extracted = xasprintf("%s/context", b->work);
+                        if (mkdir(b->ctx_extracted, 0755) < 0)
+                                return berth_err(err, errno, "creating `%s`", b->ctx_extracted);
+                        b->ctx_fd = open(b->ctx_extracted, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (b->ctx_fd < 0)
+                                return berth_err(err, errno, "opening `%s`", b->ctx_extracted);
+                        b->stdin_dockerfile = steal_fd(&tmp);
+                        return 0;
+                }
+                if (extract(b, tmp, "stdin", err) < 0)
                         return berth_err_ret(*err);
         } else {
                 struct stat st;
@@ -80,6 +131,9 @@ int build_context_open(struct builder *b, struct berth_error **err)
 
 void build_context_close(struct builder *b)
 {
+        if (b->stdin_dockerfile >= 0)
+                close(b->stdin_dockerfile);
+        b->stdin_dockerfile = -1;
         if (b->ctx_fd >= 0)
                 close(b->ctx_fd);
         b->ctx_fd = -1;

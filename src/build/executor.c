@@ -978,6 +978,10 @@ static int load_dockerfile(struct builder *b, struct berth_error **err)
                 return build_dockerfile_parse_file(AT_FDCWD, f, b->df_name, 0, &b->df, err);
         }
         b->df_name = xstrdup("Dockerfile");
+        if (b->stdin_dockerfile >= 0) {
+                _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", b->stdin_dockerfile);
+                return build_dockerfile_parse_file(AT_FDCWD, path, b->df_name, 0, &b->df, err);
+        }
         _cleanup_error_ struct berth_error *scratch = NULL;
         _cleanup_close_ int fd =
             util_path_open_in_root(b->ctx_fd, "Dockerfile", O_RDONLY, 0, &scratch);
@@ -1125,6 +1129,7 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
             .o = opts,
             .out = opts->out ? opts->out : stderr,
             .ctx_fd = -1,
+            .stdin_dockerfile = -1,
             .epoch = opts->source_date_epoch,
         };
         const char *sde = getenv("SOURCE_DATE_EPOCH");

@@ -122,6 +122,12 @@ DF
 	[[ "$output" =~ ^sha256: ]]
 	run_in "$output" 'cat /g'
 	[[ "$output" == *data* ]]
+	# `build - < Dockerfile`: no context at all
+	printf 'FROM busybox:1.38.0-musl\nRUN echo no-context > /nc\n' >"$TEST_TMP/Dockerfile.nc"
+	run bash -c "'$BERTH' --root '$ROOT' --runroot '$RUNROOT' build -t nc - <'$TEST_TMP/Dockerfile.nc'"
+	[ "$status" -eq 0 ]
+	run_in nc 'cat /nc'
+	[ "$output" = no-context ]
 }
 
 @test "build: symlinks in the context are copied as links, never followed out" {

@@ -41,6 +41,6 @@ assert_nothing_left() {
 	[ -z "$(grep -F " $TEST_TMP" /proc/self/mountinfo)" ]
 	[ -z "$(ls -A "$ROOT/build" 2>/dev/null)" ]
 	[ -z "$(ls -A "$RUNROOT/build" 2>/dev/null)" ]
-	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "berth-build-$$-*" 2>/dev/null)" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "berth-build-*" 2>/dev/null)" ]
 	[ -z "$(ls -A "$ROOT/staging" 2>/dev/null)" ]
 }
