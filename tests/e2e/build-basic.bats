@@ -179,3 +179,25 @@ DF
 	run B build --platform linux/amd64 -q "$CTX"
 	[ "$status" -eq 0 ]
 }
+
+@test "build: RUN's deletions become whiteouts; an unchanged RUN adds no layer" {
+	cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox:1.38.0-musl
+RUN mkdir -p /d/sub && echo x > /d/sub/f && echo y > /d/keep
+RUN rm -rf /d/sub /bin/ls
+RUN true
+DF
+	run B build -t wh "$CTX"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run_in wh 'for p in /d/sub /bin/ls /bin/cat; do test -e $p && echo "has $p" || echo "no $p"; done; cat /d/keep'
+	echo "$output"
+	[ "$output" = "$(printf 'no /d/sub\nno /bin/ls\nhas /bin/cat\ny')" ]
+	# base layer + 2: `RUN true` changed nothing, so it has no layer
+	run B image inspect wh
+	[ "$(jq '.[0].RootFS.Layers | length' <<<"$output")" -eq 3 ]
+	local id
+	id=$(B image inspect --format '{{.Id}}' wh)
+	run jq -r '.history[-1] | "\(.created_by)|\(.empty_layer)"' "$ROOT/blobs/sha256/${id#sha256:}"
+	[ "$output" = "RUN /bin/sh -c true # buildkit|true" ]
+}
