@@ -79,6 +79,52 @@ static char **run_env(struct build_stage *st)
         return env;
 }
 
+/* The mount points the runtime will have to create because the image
+ * lacks them (a busybox image without /proc): BuildKit doesn't let such
+ * stubs into the layer, and neither do we. */
+static char **missing_mountpoints(int root, json_t *spec)
+{
+        char **missing = xcalloc(1, sizeof(char *));
+        size_t i;
+        json_t *mnt;
+        json_array_foreach(json_object_get(spec, "mounts"), i, mnt)
+        {
+                const char *dst = json_string_value(json_object_get(mnt, "destination"));
+                if (dst == NULL)
+                        continue;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                _cleanup_close_ int fd =
+                    util_path_open_in_root(root, dst, O_PATH | O_NOFOLLOW, 0, &scratch);
+                if (fd < 0 && scratch != NULL && scratch->code == ENOENT)
+                        strv_append(&missing, dst);
+        }
+        return missing;
+}
+
+/* After the run: each stub still empty goes (deepest first); one the
+ * command filled stays. */
+static void remove_stubs(int root, char **stubs)
+{
+        for (size_t n = strv_len(stubs); n-- > 0;) {
+                const char *dst = stubs[n];
+                const char *slash = strrchr(dst, '/');
+                if (slash == NULL || slash[1] == '\0')
+                        continue;
+                _cleanup_free_ char *parent =
+                    slash == dst ? xstrdup("/") : xstrndup(dst, (size_t)(slash - dst));
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                _cleanup_close_ int pfd =
+                    util_path_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0, &scratch);
+                struct stat st;
+                if (pfd < 0 || fstatat(pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode))
+                        unlinkat(pfd, slash + 1, AT_REMOVEDIR); /* fails unless empty */
+                else if (S_ISREG(st.st_mode) && st.st_size == 0)
+                        unlinkat(pfd, slash + 1, 0);
+        }
+}
+
 int build_run(struct builder *b, struct build_stage *st, const struct build_instruction *in,
               struct build_mount *m, struct berth_error **err)
 {
@@ -140,5 +186,8 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
         _cleanup_free_ char *state = xasprintf("%s/build", b->o->runroot);
         if (util_path_mkdir_p(state, 0700, err) < 0)
                 return berth_err_ret(*err);
-        return build_container_run(b, state, id, bundle, err);
+        _cleanup_strv_ char **stubs = missing_mountpoints(m->root_fd, spec);
+        r = build_container_run(b, state, id, bundle, err);
+        remove_stubs(m->root_fd, stubs);
+        return r;
 }

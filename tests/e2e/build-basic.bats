@@ -200,4 +200,13 @@ DF
 	id=$(B image inspect --format '{{.Id}}' wh)
 	run jq -r '.history[-1] | "\(.created_by)|\(.empty_layer)"' "$ROOT/blobs/sha256/${id#sha256:}"
 	[ "$output" = "RUN /bin/sh -c true # buildkit|true" ]
+	# the image has no /proc or /sys: the mount points the runtime made
+	# for the RUNs are no part of their layers
+	local l
+	for l in $(B image inspect wh | jq -r '.[0].RootFS.Layers[1:][]'); do
+		run tar -tf "$ROOT/blobs/sha256/${l#sha256:}"
+		echo "$output"
+		[[ "$output" != *"proc/"* ]]
+		[[ "$output" != *"sys/"* ]]
+	done
 }
