@@ -383,8 +383,9 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
         struct build_stage *parent = stage_by_name(b, ref, st->index);
         char **triggers = NULL;
         if (strcasecmp(ref, "scratch") == 0) {
-                st->image = json_pack("{s:s,s:s,s:{s:[s]}}", "architecture", "amd64", "os", "linux",
-                                      "config", "Env", DEFAULT_PATH);
+                st->image = json_pack("{s:s,s:s,s:{s:[s]},s:{s:s,s:[]}}", "architecture", "amd64",
+                                      "os", "linux", "config", "Env", DEFAULT_PATH, "rootfs",
+                                      "type", "layers", "diff_ids");
                 build_cache_key("", "FROM scratch", st->key);
         } else if (parent != NULL) {
                 st->image = json_deep_copy(parent->image);

@@ -95,8 +95,24 @@ static char **missing_mountpoints(int root, json_t *spec)
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 _cleanup_close_ int fd =
                     util_path_open_in_root(root, dst, O_PATH | O_NOFOLLOW, 0, &scratch);
-                if (fd < 0 && scratch != NULL && scratch->code == ENOENT)
-                        strv_append(&missing, dst);
+                if (fd >= 0 || scratch == NULL || scratch->code != ENOENT)
+                        continue;
+                /* Its missing parents too (parents first), so that a
+                 * scratch image doesn't gain an empty /etc for /etc/hosts. */
+                for (const char *p = strchr(dst + 1, '/');; p = strchr(p + 1, '/')) {
+                        _cleanup_free_ char *prefix =
+                            p ? xstrndup(dst, (size_t)(p - dst)) : xstrdup(dst);
+                        _cleanup_error_ struct berth_error *e2 = NULL;
+                        _cleanup_close_ int pfd =
+                            util_path_open_in_root(root, prefix, O_PATH | O_NOFOLLOW, 0, &e2);
+                        bool listed = false;
+                        for (char **x = missing; *x && !listed; x++)
+                                listed = strcmp(*x, prefix) == 0;
+                        if (pfd < 0 && !listed)
+                                strv_append(&missing, prefix);
+                        if (p == NULL)
+                                break;
+                }
         }
         return missing;
 }
@@ -155,7 +171,24 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
                 return berth_err_ret(*err);
         _cleanup_free_ char *id = xasprintf("berth-build-%d-%u", (int)getpid(), b->seq++);
         _cleanup_free_ char *cgroup = xasprintf("/berth/%s", id);
+        /* /etc/hosts, /etc/hostname and /etc/resolv.conf as for `berth
+         * run` (the host's with --network host), so that a RUN with the
+         * network can resolve names; stubs they need are removed after. */
+        _cleanup_free_ char *bundle = xasprintf("%s/bundle", m->dir);
+        if (mkdir(bundle, 0700) < 0)
+                return berth_err(err, errno, "creating `%s`", bundle);
+        _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0)
+                return berth_err(err, errno, "opening `%s`", bundle);
+        if (container_etc_files_write(bfd, o, "buildkitsandbox", NULL, NULL, err) < 0)
+                return berth_err_ret(*err);
+        _cleanup_free_ char *hostname_path = xasprintf("%s/hostname", bundle);
+        _cleanup_free_ char *hosts_path = xasprintf("%s/hosts", bundle);
+        _cleanup_free_ char *resolv_path = xasprintf("%s/resolv.conf", bundle);
         struct container_spec_input si = {
+            .hostname_path = hostname_path,
+            .hosts_path = hosts_path,
+            .resolv_conf_path = resolv_path,
             .img = img,
             .opts = o,
             .env = env,
@@ -176,13 +209,8 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
             json_string_value(json_object_get(json_object_get(spec, "process"), "cwd"));
         if (cwd != NULL && container_workdir_ensure(m->root_fd, cwd, err) < 0)
                 return berth_err_ret(*err);
-        _cleanup_free_ char *bundle = xasprintf("%s/bundle", m->dir);
-        if (mkdir(bundle, 0700) < 0)
-                return berth_err(err, errno, "creating `%s`", bundle);
-        _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (bfd < 0 || util_json_write_atomic(bfd, "config.json", spec, err) < 0)
-                return bfd < 0 ? berth_err(err, errno, "opening `%s`", bundle)
-                               : berth_err_ret(*err);
+        if (util_json_write_atomic(bfd, "config.json", spec, err) < 0)
+                return berth_err_ret(*err);
         _cleanup_free_ char *state = xasprintf("%s/build", b->o->runroot);
         if (util_path_mkdir_p(state, 0700, err) < 0)
                 return berth_err_ret(*err);

@@ -210,3 +210,24 @@ DF
 		[[ "$output" != *"sys/"* ]]
 	done
 }
+
+@test "build: RUN on a scratch image gets /etc/hosts and leaves no mount stubs behind" {
+	cat >"$CTX/Dockerfile" <<'DF'
+FROM scratch
+COPY --from=busybox:1.38.0-musl /bin/busybox /busybox
+RUN ["/busybox", "sh", "-c", "/busybox cat /etc/hosts /etc/hostname > /seen"]
+DF
+	run B build -t scr "$CTX"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local l
+	l=$(B image inspect scr | jq -r '.[0].RootFS.Layers[-1]')
+	run tar -tf "$ROOT/blobs/sha256/${l#sha256:}"
+	echo "$output"
+	[ "$output" = seen ]
+	l=$(B image inspect scr | jq -r '.[0].RootFS.Layers | length')
+	[ "$l" -eq 2 ]
+	run bash -c "tar -xOf '$ROOT/blobs/sha256/$(B image inspect scr | jq -r '.[0].RootFS.Layers[-1]' | cut -d: -f2)' seen"
+	[[ "$output" == *"127.0.0.1"*"localhost"* ]] || [[ "$output" == *"localhost"* ]]
+	[[ "$output" == *buildkitsandbox* ]]
+}
