@@ -323,18 +323,23 @@ static struct build_stage *stage_by_name(struct builder *b, const char *name, si
         return NULL;
 }
 
+/* What FROM lines see: the predefined ARGs and the global ones (which
+ * win). */
+static int expand_global(struct builder *b, const char *word, char **out, struct berth_error **err)
+{
+        struct build_expand_opts o = {.escape = b->df->escape};
+        _cleanup_strv_ char **env = xcalloc(1, sizeof(char *));
+        for (const char *const *p = predefined_args; *p; p++)
+                strv_append(&env, *p);
+        for (char *const *g = b->global_args; g && *g; g++)
+                strv_append(&env, *g);
+        return build_expand_word(word, env, &o, out, err);
+}
+
 static char *from_ref(struct builder *b, struct build_stage *st, struct berth_error **err)
 {
         char *ref = NULL;
-        /* FROM sees the global ARGs only. */
-        struct build_expand_opts o = {.escape = b->df->escape};
-        _cleanup_strv_ char **env = strv_dup(b->global_args);
-        for (const char *const *p = predefined_args; *p; p++)
-                strv_append(&env, *p);
-        /* the predefined ones must not shadow global ARGs: put those last */
-        for (char *const *g = b->global_args; g && *g; g++)
-                strv_append(&env, *g);
-        if (build_expand_word(st->from->args[0], env, &o, &ref, err) < 0)
+        if (expand_global(b, st->from->args[0], &ref, err) < 0)
                 return NULL;
         return ref;
 }
@@ -371,7 +376,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
         const char *platform = NULL;
         if (build_flag_get(st->from, "platform", &platform) == 1 && platform != NULL) {
                 _cleanup_free_ char *p = NULL;
-                if (build_expand(b, NULL, platform, &p, err) < 0)
+                if (expand_global(b, platform, &p, err) < 0)
                         return berth_err_ret(*err);
                 if (strcmp(p, "linux/amd64") != 0 && strcmp(p, "linux/x86_64") != 0)
                         return berth_err(err, EINVAL,
@@ -759,9 +764,15 @@ static int step_run(struct builder *b, struct build_stage *st, const struct buil
                         keytext = n;
                 }
                 json_t *cfg = config_obj(st);
-                char *n = xasprintf("%s\nuser %s\nworkdir %s", keytext,
-                                    json_string_value(json_object_get(cfg, "User")) ?: "",
-                                    json_string_value(json_object_get(cfg, "WorkingDir")) ?: "");
+                const char *netflag = NULL;
+                build_flag_get(in, "network", &netflag);
+                char *n = xasprintf("%s\nnetwork %d %s", keytext, (int)b->o->network,
+                                    netflag ? netflag : "");
+                free(keytext);
+                keytext = n;
+                n = xasprintf("%s\nuser %s\nworkdir %s", keytext,
+                              json_string_value(json_object_get(cfg, "User")) ?: "",
+                              json_string_value(json_object_get(cfg, "WorkingDir")) ?: "");
                 free(keytext);
                 keytext = n;
                 for (size_t i = 0; i < in->n_heredocs; i++) {

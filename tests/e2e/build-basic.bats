@@ -153,16 +153,17 @@ DF
 @test "build: build args, global ARG in FROM, predefined ARGs and the unused warning" {
 	cat >"$CTX/Dockerfile" <<'DF'
 ARG BASE=busybox:1.38.0-musl
-FROM $BASE
+FROM --platform=$BUILDPLATFORM $BASE
 ARG BASE
 ARG V=default
 ARG TARGETPLATFORM
 RUN echo "base=$BASE v=$V platform=$TARGETPLATFORM" > /args
 DF
-	run B build -t a1 --build-arg V=given --build-arg NOPE=1 "$CTX"
+	run B build -t a1 -t other/name:tag --build-arg V=given --build-arg NOPE=1 "$CTX"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"[Warning] One or more build-args [NOPE] were not consumed"* ]]
+	[ "$(B image inspect --format '{{.Id}}' a1)" = "$(B image inspect --format '{{.Id}}' other/name:tag)" ]
 	run_in a1 'cat /args'
 	[[ "$output" == *"base=busybox:1.38.0-musl v=given platform=linux/amd64"* ]]
 	# ARGs are not in the image's config
