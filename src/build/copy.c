@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "build/build-private.h"
+#include "build/expand.h"
 #include "container/spec.h"
 #include "image/digest.h"
 #include "util/cleanup.h"
@@ -38,11 +39,12 @@ struct copy_source {
         bool is_dir;
         struct copy_entry *e; /* sorted, parents first */
         size_t n;
-        const char *heredoc; /* COPY <<EOF: the content */
+        char *heredoc; /* COPY <<EOF: the content, expanded unless quoted */
 };
 
 struct copy_job {
         struct builder *b;
+        struct build_stage *st;
         const struct build_instruction *in;
         bool add;
         int root_fd;     /* where sources are */
@@ -79,6 +81,7 @@ static bool has_glob(const char *s)
 static void source_clear(struct copy_source *s)
 {
         free(s->name);
+        free(s->heredoc);
         if (s->fd >= 0)
                 close(s->fd);
         for (size_t i = 0; i < s->n; i++) {
@@ -265,7 +268,18 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                         memset(s, 0, sizeof(*s));
                         s->name = xstrdup(h->name);
                         s->fd = -1;
-                        s->heredoc = h->content;
+                        if (h->expand) {
+                                /* Only the variables: quotes and escapes are
+                                 * the file's own text. */
+                                _cleanup_strv_ char **env = build_stage_env(j->st);
+                                struct build_expand_opts o = {.escape = j->b->df->escape,
+                                                              .raw_quotes = true,
+                                                              .raw_escapes = true};
+                                if (build_expand_word(h->content, env, &o, &s->heredoc, err) < 0)
+                                        return berth_err_wrap(err, "heredoc %s", h->name);
+                        } else {
+                                s->heredoc = xstrdup(h->content);
+                        }
                         continue;
                 }
                 if (j->add && (strncmp(w, "http://", 7) == 0 || strncmp(w, "https://", 8) == 0 ||
@@ -588,6 +602,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                struct build_mount *m, char sum_out[IMAGE_DIGEST_LEN], struct berth_error **err)
 {
         struct copy_job j = {.b = b,
+                             .st = st,
                              .in = in,
                              .add = in->kind == BUILD_INSTR_ADD,
                              .root_fd = b->ctx_fd,

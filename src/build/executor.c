@@ -1155,7 +1155,10 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
                 b.epoch = v;
         }
         build_signals_install();
+        /* Directories COPY makes on the way are 0755, as Docker's. */
+        mode_t mask = umask(022);
         int r = build_all(&b, id, err);
+        umask(mask);
         if (r >= 0 && build_interrupted())
                 r = berth_err(err, EINTR, "interrupted by signal %d", build_interrupted());
         builder_release(&b);

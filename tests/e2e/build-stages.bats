@@ -195,8 +195,12 @@ RUN <<EOF
 echo first > /h1
 echo second >> /h1
 EOF
+ENV WHO=heredoc
 COPY <<EOT /etc/greeting
-hello from a heredoc
+hello from a $WHO
+EOT
+COPY <<'EOT' /etc/literal
+kept as $WHO
 EOT
 RUN cat <<EOF > /h2
 inline
@@ -205,6 +209,6 @@ DF
 	run B build -t hd "$CTX"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run_in hd 'cat /h1 /etc/greeting /h2'
-	[[ "$output" == *"first"*"second"*"hello from a heredoc"*"inline"* ]]
+	run_in hd 'cat /h1 /etc/greeting /h2 /etc/literal'
+	[[ "$output" == *"first"*"second"*"hello from a heredoc"*"inline"*'kept as $WHO'* ]]
 }
