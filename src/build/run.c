@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "build/build-private.h"
@@ -80,64 +81,137 @@ static char **run_env(struct build_stage *st)
 }
 
 /* The mount points the runtime will have to create because the image
- * lacks them (a busybox image without /proc): BuildKit doesn't let such
- * stubs into the layer, and neither do we. */
-static char **missing_mountpoints(int root, json_t *spec)
+ * lacks them (a busybox image without /proc, /etc/hostname): BuildKit
+ * doesn't let such stubs into the layer, and neither do we.  Making one
+ * copies its existing ancestors up into the upper dir, so those are
+ * remembered (with their owner and mode) to be dropped again if that is
+ * all that happened to them. */
+struct stub_anchor {
+        char *path;
+        struct stat st;
+};
+
+struct stub_plan {
+        char **stubs; /* parents before children */
+        struct stub_anchor *anchors;
+        size_t n_anchors;
+};
+
+static void stub_plan_clear(struct stub_plan *p)
 {
-        char **missing = xcalloc(1, sizeof(char *));
+        strv_free(p->stubs);
+        for (size_t i = 0; i < p->n_anchors; i++)
+                free(p->anchors[i].path);
+        free(p->anchors);
+}
+
+static void plan_stubs(int root, json_t *spec, struct stub_plan *plan)
+{
+        plan->stubs = xcalloc(1, sizeof(char *));
         size_t i;
         json_t *mnt;
         json_array_foreach(json_object_get(spec, "mounts"), i, mnt)
         {
                 const char *dst = json_string_value(json_object_get(mnt, "destination"));
-                if (dst == NULL)
+                if (dst == NULL || dst[0] != '/')
                         continue;
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 _cleanup_close_ int fd =
                     util_path_open_in_root(root, dst, O_PATH | O_NOFOLLOW, 0, &scratch);
                 if (fd >= 0 || scratch == NULL || scratch->code != ENOENT)
                         continue;
-                /* Its missing parents too (parents first), so that a
-                 * scratch image doesn't gain an empty /etc for /etc/hosts. */
                 for (const char *p = strchr(dst + 1, '/');; p = strchr(p + 1, '/')) {
                         _cleanup_free_ char *prefix =
                             p ? xstrndup(dst, (size_t)(p - dst)) : xstrdup(dst);
                         _cleanup_error_ struct berth_error *e2 = NULL;
                         _cleanup_close_ int pfd =
                             util_path_open_in_root(root, prefix, O_PATH | O_NOFOLLOW, 0, &e2);
-                        bool listed = false;
-                        for (char **x = missing; *x && !listed; x++)
-                                listed = strcmp(*x, prefix) == 0;
-                        if (pfd < 0 && !listed)
-                                strv_append(&missing, prefix);
+                        struct stat st;
+                        if (pfd >= 0 && fstat(pfd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                                bool known = false;
+                                for (size_t k = 0; k < plan->n_anchors && !known; k++)
+                                        known = strcmp(plan->anchors[k].path, prefix) == 0;
+                                if (!known) {
+                                        plan->anchors =
+                                            xrealloc(plan->anchors, (plan->n_anchors + 1) *
+                                                                        sizeof(*plan->anchors));
+                                        plan->anchors[plan->n_anchors].path = xstrdup(prefix);
+                                        plan->anchors[plan->n_anchors++].st = st;
+                                }
+                        } else if (pfd < 0) {
+                                bool listed = false;
+                                for (char **x = plan->stubs; *x && !listed; x++)
+                                        listed = strcmp(*x, prefix) == 0;
+                                if (!listed)
+                                        strv_append(&plan->stubs, prefix);
+                        }
                         if (p == NULL)
                                 break;
                 }
         }
-        return missing;
 }
 
-/* After the run: each stub still empty goes (deepest first); one the
- * command filled stays. */
+/* Open the parent of path inside root; *base is its last element. */
+static int open_parent_in(int root, const char *path, const char **base)
+{
+        const char *slash = strrchr(path, '/');
+        if (slash == NULL || slash[1] == '\0')
+                return -1;
+        *base = slash + 1;
+        _cleanup_free_ char *parent =
+            slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        return util_path_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0, &scratch);
+}
+
+/* After the run, through the mounted view: each stub still empty goes
+ * (children first); one the command filled stays. */
 static void remove_stubs(int root, char **stubs)
 {
         for (size_t n = strv_len(stubs); n-- > 0;) {
-                const char *dst = stubs[n];
-                const char *slash = strrchr(dst, '/');
-                if (slash == NULL || slash[1] == '\0')
-                        continue;
-                _cleanup_free_ char *parent =
-                    slash == dst ? xstrdup("/") : xstrndup(dst, (size_t)(slash - dst));
-                _cleanup_error_ struct berth_error *scratch = NULL;
-                _cleanup_close_ int pfd =
-                    util_path_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0, &scratch);
+                const char *base;
+                _cleanup_close_ int pfd = open_parent_in(root, stubs[n], &base);
                 struct stat st;
-                if (pfd < 0 || fstatat(pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                if (pfd < 0 || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
                 if (S_ISDIR(st.st_mode))
-                        unlinkat(pfd, slash + 1, AT_REMOVEDIR); /* fails unless empty */
+                        unlinkat(pfd, base, AT_REMOVEDIR); /* fails unless empty */
                 else if (S_ISREG(st.st_mode) && st.st_size == 0)
-                        unlinkat(pfd, slash + 1, 0);
+                        unlinkat(pfd, base, 0);
+        }
+}
+
+static int by_depth(const void *a, const void *b)
+{
+        size_t la = strlen(((const struct stub_anchor *)a)->path);
+        size_t lb = strlen(((const struct stub_anchor *)b)->path);
+        return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* After the unmount, in the upper dir itself: an ancestor that was only
+ * copied up for a stub (empty there, not opaque, same owner and mode as
+ * before) goes, so the lower one shows through unchanged. */
+static void prune_anchors(const char *upper, struct stub_plan *plan)
+{
+        _cleanup_close_ int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (ufd < 0)
+                return;
+        qsort(plan->anchors, plan->n_anchors, sizeof(*plan->anchors), by_depth);
+        for (size_t i = 0; i < plan->n_anchors; i++) {
+                const struct stub_anchor *a = &plan->anchors[i];
+                const char *base;
+                _cleanup_close_ int pfd = open_parent_in(ufd, a->path, &base);
+                if (pfd < 0)
+                        continue;
+                _cleanup_close_ int dfd =
+                    openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
+                char opq[2];
+                if (dfd < 0 || fstat(dfd, &st) < 0 || st.st_mode != a->st.st_mode ||
+                    st.st_uid != a->st.st_uid || st.st_gid != a->st.st_gid ||
+                    fgetxattr(dfd, "trusted.overlay.opaque", opq, sizeof(opq)) >= 0)
+                        continue;
+                unlinkat(pfd, base, AT_REMOVEDIR); /* fails unless empty */
         }
 }
 
@@ -214,8 +288,14 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
         _cleanup_free_ char *state = xasprintf("%s/build", b->o->runroot);
         if (util_path_mkdir_p(state, 0700, err) < 0)
                 return berth_err_ret(*err);
-        _cleanup_strv_ char **stubs = missing_mountpoints(m->root_fd, spec);
+        struct stub_plan plan = {0};
+        plan_stubs(m->root_fd, spec, &plan);
         r = build_container_run(b, state, id, bundle, err);
-        remove_stubs(m->root_fd, stubs);
+        remove_stubs(m->root_fd, plan.stubs);
+        if (r >= 0 && build_mount_unmount(m, err) < 0)
+                r = berth_err_ret(*err);
+        if (r >= 0)
+                prune_anchors(m->upper, &plan);
+        stub_plan_clear(&plan);
         return r;
 }

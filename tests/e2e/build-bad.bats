@@ -120,7 +120,7 @@ DF
 }
 
 @test "bad: ^C during a RUN stops it and cleans up; a killed build is cleaned up by the next" {
-	printf 'FROM busybox:1.38.0-musl\nRUN echo started; sleep 60\n' >"$CTX/Dockerfile"
+	printf 'FROM busybox:1.38.0-musl\nRUN echo started; sleep 58.7\n' >"$CTX/Dockerfile"
 	"$BERTH" --root "$ROOT" --runroot "$RUNROOT" build -t bad:int "$CTX" >"$TEST_TMP/out" 2>&1 &
 	local pid=$!
 	timeout 20 sh -c "until grep -q '^started' '$TEST_TMP/out'; do sleep 0.1; done"
@@ -129,7 +129,7 @@ DF
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 1 ]
 	cat "$TEST_TMP/out"
-	grep -q "berth: step 2/2 RUN echo started; sleep 60: interrupted by signal 2" "$TEST_TMP/out"
+	grep -q "berth: step 2/2 RUN echo started; sleep 58.7: interrupted by signal 2" "$TEST_TMP/out"
 	assert_untagged
 	assert_nothing_left
 
@@ -147,5 +147,5 @@ DF
 	[ -z "$(ls -A "$RUNROOT/build")" ]
 	[ -z "$(ls -A "$ROOT/build")" ]
 	[ -z "$(grep -F " $TEST_TMP" /proc/self/mountinfo)" ]
-	! pgrep -f "sleep 60" >/dev/null
+	! pgrep -f "sleep 58.7" >/dev/null
 }
