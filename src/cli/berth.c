@@ -21,6 +21,7 @@ static int cmd_version(const struct cli_global *g, int argc, char **argv, struct
 
 static const struct cli_command commands[] = {
     {"version", cmd_version, "Show the berth version"},
+    {"build", cli_cmd_build, "Build an image from a Dockerfile"},
     {"dockerfile", cli_cmd_dockerfile, "Parse or check a Dockerfile"},
     {"image", cli_cmd_image, "Manage images"},
     {"images", cli_cmd_images, "List images"},

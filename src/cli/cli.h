@@ -33,6 +33,7 @@ enum {
 };
 
 /* Commands that live in their own files. */
+int cli_cmd_build(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_dockerfile(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 
 /* Report a usage error the way every command does. */

@@ -57,6 +57,7 @@ struct applier {
         size_t ndirs, dirs_cap;
 
         bool overlay;                /* IMAGE_WHITEOUT_OVERLAY */
+        bool plain;                  /* IMAGE_WHITEOUT_NONE */
         struct layer_set *made;      /* paths this layer made (and their parents) */
         struct layer_set *whiteouts; /* paths this layer whited out */
         struct layer_set *revived;   /* ... and then made again as directories */
@@ -592,7 +593,7 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
         }
         /* AUFS' own metadata (.wh..wh.plnk, .wh..wh.aufs and what is
          * under them) is no part of the image, as Docker treats it. */
-        const char *meta = strstr(path, WH_META);
+        const char *meta = ap->plain ? NULL : strstr(path, WH_META);
         if (meta != NULL && (meta == path || meta[-1] == '/') &&
             strncmp(meta, WH_OPAQUE, sizeof(WH_OPAQUE) - 1) != 0) {
                 log_debug("layer: skipping AUFS metadata %s", path);
@@ -613,7 +614,7 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, const char *
                 return pfd;
         record_made(ap, parent);
 
-        if (strncmp(base, WH_PREFIX, WH_PREFIX_LEN) == 0)
+        if (!ap->plain && strncmp(base, WH_PREFIX, WH_PREFIX_LEN) == 0)
                 return apply_whiteout(ap, e, pfd, parent, base, err);
 
         if (archive_entry_hardlink(e) != NULL)
@@ -745,6 +746,7 @@ int image_layer_apply(int in_fd, int dest_dirfd, const struct image_layer_apply_
             .same_owner = geteuid() == 0,
         };
         ap.overlay = opts == NULL || opts->whiteouts == IMAGE_WHITEOUT_OVERLAY;
+        ap.plain = opts != NULL && opts->whiteouts == IMAGE_WHITEOUT_NONE;
         ap.made = layer_set_new();
         /* libarchive converts PAX (UTF-8) names to the locale's charset: a
          * UTF-8 locale on this thread keeps them byte for byte. */

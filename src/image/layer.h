@@ -29,6 +29,9 @@ enum image_whiteout_mode {
         /* Delete NAME (or the directory's earlier content) in dest: for
          * applying layers one over another into one flat directory. */
         IMAGE_WHITEOUT_APPLY,
+        /* No whiteouts at all: `.wh.` names are ordinary files (a tar
+         * that is no layer, e.g. a build context or an ADD archive). */
+        IMAGE_WHITEOUT_NONE,
 };
 
 struct image_layer_apply_opts {
