@@ -54,6 +54,9 @@ int image_store_open(const char *root, bool exclusive, struct image_store **out,
                      struct berth_error **err)
 {
         static const char *const dirs[] = {"blobs/sha256", "layers", "staging"};
+        /* "" would put the store's directories straight under "/". */
+        if (root == NULL || root[0] == '\0')
+                return berth_err(err, EINVAL, "opening image store: empty root path");
         for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", root, dirs[i]);
                 if (util_path_mkdir_p(p, 0700, err) < 0)
