@@ -510,6 +510,53 @@ static int parse_time_offsets(json_t *obj, const char *what, struct runtime_conf
         return 0;
 }
 
+/* Does sysctl key k start with p?  "net/ipv4/x" and "net.ipv4.x" are the
+ * same key to the kernel, so '/' and '.' match each other. */
+static bool sysctl_has_prefix(const char *k, const char *p, bool whole)
+{
+        for (; *p; k++, p++) {
+                char a = *k == '/' ? '.' : *k, b = *p == '/' ? '.' : *p;
+                if (a != b)
+                        return false;
+        }
+        return !whole || *k == '\0';
+}
+
+/*
+ * /proc/sys is written from inside the container's namespaces, so a key is
+ * only the container's own when the kernel namespaces it and the config
+ * asks for that namespace.  Any other key would change the host for
+ * everyone (kernel.shm_rmid_forced with the host's IPC namespace, say):
+ * refuse it here, before anything is created, as runc does.
+ */
+static int check_sysctl(const struct runtime_config *c, const char *key, const char *what,
+                        struct berth_error **err)
+{
+        static const char *const ipc_keys[] = {
+            "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",
+            "kernel.shmall", "kernel.shmmax", "kernel.shm_rmid_forced", "kernel.shmmni",
+        };
+        enum runtime_ns_kind need = RUNTIME_NS_KINDS;
+        for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
+                if (sysctl_has_prefix(key, ipc_keys[i], true))
+                        need = RUNTIME_NS_IPC;
+        if (sysctl_has_prefix(key, "fs.mqueue.", false))
+                need = RUNTIME_NS_IPC;
+        else if (sysctl_has_prefix(key, "net.", false))
+                need = RUNTIME_NS_NET;
+        else if (sysctl_has_prefix(key, "kernel.hostname", true) ||
+                 sysctl_has_prefix(key, "kernel.domainname", true))
+                need = RUNTIME_NS_UTS;
+        if (need == RUNTIME_NS_KINDS)
+                return bad(err, what, "linux.sysctl",
+                           "`%s` is not namespaced: setting it would change the host", key);
+        if (!c->ns[need].enabled)
+                return bad(err, what, "linux.sysctl",
+                           "`%s` needs its own %s namespace, else it would change the host's", key,
+                           runtime_ns_proc_name(need));
+        return 0;
+}
+
 static int parse_linux(json_t *lx, const char *what, struct runtime_config *c,
                        struct berth_error **err)
 {
@@ -643,6 +690,9 @@ int runtime_config_parse(json_t *doc, const char *what, struct runtime_config **
          * set a hostname without them). */
         if (v && (c->hostname || c->domainname) && !c->ns[RUNTIME_NS_UTS].enabled)
                 return bad(err, what, "hostname", "setting it needs a new uts namespace");
+        for (size_t i = 0; c->sysctl_keys && c->sysctl_keys[i]; i++)
+                if ((r = check_sysctl(c, c->sysctl_keys[i], what, err)) < 0)
+                        return r;
         *out = steal_pointer(&c);
         return 0;
 }

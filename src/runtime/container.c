@@ -132,6 +132,10 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
 /* The state dir, made with mkdir so two creates of one ID cannot both win. */
 static int make_state_dir(struct create_ctx *x, struct berth_error **err)
 {
+        /* Before mkdir: "a/b" would make a directory in container a's
+         * state, and "a b" one that nothing then removes. */
+        if (state_id_check(x->id, err) < 0)
+                return -EINVAL;
         int r = util_path_mkdir_p(x->root, 0700, err);
         if (r < 0)
                 return r;

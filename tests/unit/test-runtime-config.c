@@ -193,6 +193,25 @@ static void test_bad_documents(void **state)
              "config.json: linux.rootfsPropagation: unknown propagation `sideways`"},
             {"\"linux\": {\"sysctl\": {\"a.b\": 1}}",
              "config.json: linux.sysctl: expected string values"},
+            /* Keys the container's namespaces don't cover would change the
+             * host's settings. */
+            {"\"linux\": {\"sysctl\": {\"kernel.shm_rmid_forced\": \"1\"}}",
+             "config.json: linux.sysctl: `kernel.shm_rmid_forced` needs its own ipc namespace, "
+             "else it "
+             "would change the host's"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+             "{\"net/ipv4/ip_forward\": \"1\"}}",
+             "config.json: linux.sysctl: `net/ipv4/ip_forward` needs its own net namespace, else "
+             "it would "
+             "change the host's"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}, {\"type\": \"network\"}, "
+             "{\"type\": \"uts\"}], \"sysctl\": {\"vm.swappiness\": \"1\"}}",
+             "config.json: linux.sysctl: `vm.swappiness` is not namespaced: setting it would "
+             "change the host"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+             "{\"kernel.shm_rmid_forcedX\": \"1\"}}",
+             "config.json: linux.sysctl: `kernel.shm_rmid_forcedX` is not namespaced: setting it "
+             "would change the host"},
             {"\"linux\": {\"timeOffsets\": {\"realtime\": {\"secs\": 1}}}",
              "config.json: linux.timeOffsets: unknown clock `realtime`"},
             {"\"mounts\": [{\"type\": \"tmpfs\"}]",
