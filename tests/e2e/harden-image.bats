@@ -100,3 +100,99 @@ layout_copy() {
 	RO_MNT=
 	[ "$(store_listing)" = "$before" ]
 }
+
+@test "harden: an images.json of the wrong shape is an error, and prune deletes nothing" {
+	B load -i "$IMAGES/oci-layouts/busybox-1.38.0-musl-amd64" >/dev/null
+	cp "$ROOT/images.json" "$TEST_TMP/good.json"
+	good_listing=$(cd "$ROOT" && find blobs layers | sort)
+	# Valid JSON, wrong shape: before the fix each read as an empty store,
+	# and garbage collection then deleted every blob and layer.
+	for doc in '[]' '{}' '{"busybox:1.38.0-musl": 5}' \
+		'{"version": 2, "images": {}, "tags": {}}' \
+		"$(jq -c '.images[] = 5' "$TEST_TMP/good.json")" \
+		"$(jq -c 'del(.version)' "$TEST_TMP/good.json")"; do
+		printf '%s' "$doc" >"$ROOT/images.json"
+		for cmd in "image prune -a -f" "rmi busybox:1.38.0-musl" images; do
+			run B $cmd
+			echo "$doc / $cmd: status=$status output=$output"
+			[ "$status" -ne 0 ]
+			[ "${#lines[@]}" -eq 1 ]
+			[[ "$output" == "berth: images.json: "* ]]
+		done
+		[ "$(cd "$ROOT" && find blobs layers | sort)" = "$good_listing" ]
+	done
+	cp "$TEST_TMP/good.json" "$ROOT/images.json"
+	run B images
+	[ "$status" -eq 0 ]
+	[[ "$output" == *busybox*1.38.0-musl* ]]
+}
+
+# A docker-archive of one layer, from a python snippet that fills the tar
+# `t` of the layer, with history $2 (JSON) in its config.
+make_archive() {
+	python3 - "$TEST_TMP/a.tar" "$1" "$2" <<-'PY'
+		import hashlib, io, json, sys, tarfile
+		out, body, history = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+		bio = io.BytesIO()
+		with tarfile.open(fileobj=bio, mode="w") as t:
+		    exec(body)
+		layer = bio.getvalue()
+		cfg = json.dumps({"architecture": "amd64", "os": "linux", "history": history,
+		                  "rootfs": {"type": "layers",
+		                             "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}}).encode()
+		man = json.dumps([{"Config": "c.json", "Layers": ["l/layer.tar"],
+		                   "RepoTags": ["esc:latest"]}]).encode()
+		with tarfile.open(out, "w") as o:
+		    for n, d in (("c.json", cfg), ("manifest.json", man), ("l/layer.tar", layer)):
+		        ti = tarfile.TarInfo(n); ti.size = len(d); o.addfile(ti, io.BytesIO(d))
+	PY
+	echo "$TEST_TMP/a.tar"
+}
+
+@test "harden: control characters from an image never reach the terminal" {
+	# A member name with a newline and an escape sequence: one line, no ESC.
+	a=$(make_archive 'ti = tarfile.TarInfo("../x\n\x1b[31mEVIL"); ti.size = 1; t.addfile(ti, io.BytesIO(b"x"))' '[]')
+	run B load -i "$a"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"leaves the layer root"* ]]
+	! grep -q $'\x1b' <<<"$output"
+
+	# Escape sequences and newlines in history: history and image tree
+	# print one line per step, with no ESC.
+	a=$(make_archive 'ti = tarfile.TarInfo("f"); ti.size = 1; t.addfile(ti, io.BytesIO(b"x"))' \
+		'[{"created_by": "\u001b]0;pwned\u0007\u001b[2J RUN x\nsecond line", "comment": "\u001b[31m"}]')
+	B load -i "$a"
+	run B history esc:latest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" == *"RUN x second line"* ]]
+	! grep -q $'\x1b' <<<"$output"
+	run B history --no-trunc esc:latest
+	[ "${#lines[@]}" -eq 2 ]
+	! grep -q $'\x1b' <<<"$output"
+	run B image tree esc:latest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q $'\x1b' <<<"$output"
+	! grep -q $'\x07' <<<"$output"
+}
+
+@test "harden: rmi on a full file system reports nothing removed, and removes nothing" {
+	mount -t tmpfs -o size=3000k tmpfs "$ROOT"
+	B load -i "$IMAGES/oci-layouts/busybox-1.38.0-musl-amd64" >/dev/null
+	dd if=/dev/zero of="$ROOT/fill" bs=1k 2>/dev/null || true
+	before=$(cd "$ROOT" && find . -printf '%p %y %s\n' | sort && cat images.json)
+	run B rmi busybox:1.38.0-musl
+	echo "status=$status output=$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = "berth: writing \`images.json\`: No space left on device" ]
+	[ "$(cd "$ROOT" && find . -printf '%p %y %s\n' | sort && cat images.json)" = "$before" ]
+	rm "$ROOT/fill"
+	run B rmi busybox:1.38.0-musl
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Untagged: busybox:1.38.0-musl"* ]]
+}
