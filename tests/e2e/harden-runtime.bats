@@ -119,3 +119,41 @@ forge_state() {
 	kill -0 "$victim"
 	assert_no_leftovers "$CID"
 }
+
+@test "harden: a create killed half-way can be deleted, and its ID used again" {
+	# The createRuntime hook holds create after the cgroup and the init
+	# exist: a kill -9 then leaves both.  Before the fix there was no
+	# state.json yet: the ID could be neither deleted nor created again.
+	cfg_sh 'sleep 100'
+	cfg '.hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 2"]}]}'
+	rt create --bundle "$BUNDLE" "$CID" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(jq -r .status "$STATE/$CID/state.json" 2>/dev/null)" = creating ] &&
+			[ -n "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$CID" 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(rt_status "$CID")" = stopped ]
+	run rt list
+	[[ "$output" == *"$CID"* ]]
+	rt delete --force "$CID"
+	assert_no_leftovers "$CID"
+
+	cfg 'del(.hooks)'
+	rt create --bundle "$BUNDLE" "$CID"
+	[ "$(rt_status "$CID")" = created ]
+	rt delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
+
+@test "harden: a state dir without state.json is removed by delete" {
+	mkdir -p "$STATE/$CID"
+	run rt delete "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$STATE/$CID" ]
+	rt create --bundle "$BUNDLE" "$CID"
+	rt delete --force "$CID"
+	assert_no_leftovers "$CID"
+}
