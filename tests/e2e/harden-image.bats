@@ -196,3 +196,105 @@ make_archive() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Untagged: busybox:1.38.0-musl"* ]]
 }
+
+@test "harden: a damaged blob in the store fails its own image only, and never hangs" {
+	B load -i "$IMAGES/oci-layouts/busybox-1.38.0-musl-amd64" >/dev/null
+	B load -i "$IMAGES/docker-archives/ggcr-whiteout_image.tar" >/dev/null
+	cfg=$ROOT/blobs/sha256/654fc8fd836e35f4a64586bddf8f59b9029b48cf80f520834c6c98ca8ab5def9
+	man=$ROOT/blobs/sha256/a34ce92094b7b100a98fbd21411a92825f6827b1bc5f6918c253516c90556998
+
+	# A config that no longer matches its digest: the other image is
+	# still listed, the damaged one too (with a warning), and rmi works.
+	echo '{"rootfs": 5}' >"$cfg"
+	run B images
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bazel/pkg/v1/mutate"*"whiteout_image"* ]]
+	[[ "$output" == *"busybox"*"1.38.0-musl"*"N/A"* ]]
+	[[ "$output" == *"warning"*"is corrupt"* ]]
+	run B image inspect busybox:1.38.0-musl
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is corrupt"* ]]
+
+	# A FIFO in place of the manifest: one-line errors, not a hang.
+	rm "$man"
+	mkfifo "$man"
+	for cmd in "image inspect busybox:1.38.0-musl" "history busybox:1.38.0-musl" \
+		"save -o $TEST_TMP/s.tar busybox:1.38.0-musl"; do
+		run timeout 20 "$BERTH" --root "$ROOT" --runroot "$RUNROOT" $cmd
+		echo "$cmd: status=$status output=$output"
+		[ "$status" -ne 124 ]
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"is not a regular file"* ]]
+	done
+	run timeout 20 "$BERTH" --root "$ROOT" --runroot "$RUNROOT" images
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"whiteout_image"* ]]
+
+	run B rmi busybox:1.38.0-musl
+	[ "$status" -eq 0 ]
+	run B images
+	[ "$status" -eq 0 ]
+	[[ "$output" != *busybox* ]]
+	[ ! -e "$man" ]
+	[ ! -e "$cfg" ]
+}
+
+# A docker-archive whose one layer is exactly the bytes in $1 (a file).
+archive_with_layer() {
+	python3 - "$TEST_TMP/raw.tar" "$1" <<-'PY'
+		import hashlib, io, json, sys, tarfile
+		out, layer = sys.argv[1], open(sys.argv[2], "rb").read()
+		cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers",
+		                  "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}}).encode()
+		man = json.dumps([{"Config": "c.json", "Layers": ["l/layer.tar"],
+		                   "RepoTags": ["raw:latest"]}]).encode()
+		with tarfile.open(out, "w") as o:
+		    for n, d in (("c.json", cfg), ("manifest.json", man), ("l/layer.tar", layer)):
+		        ti = tarfile.TarInfo(n); ti.size = len(d); o.addfile(ti, io.BytesIO(d))
+	PY
+	echo "$TEST_TMP/raw.tar"
+}
+
+@test "harden: a zero-byte layer is an empty layer; a garbage one fails plainly" {
+	: >"$TEST_TMP/zero"
+	run B load -i "$(archive_with_layer "$TEST_TMP/zero")"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: raw:latest" ]
+	run B history raw:latest
+	[ "$status" -eq 0 ]
+
+	head -c 3000 /dev/urandom >"$TEST_TMP/junk"
+	B rmi raw:latest >/dev/null
+	before=$(store_listing)
+	run B load -i "$(archive_with_layer "$TEST_TMP/junk")"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"reading the layer: Unrecognized archive format: Invalid argument" ]]
+	[ "$(store_listing)" = "$before" ]
+}
+
+@test "harden: an invalid name in RepoTags fails the load, naming it" {
+	B load -i "$IMAGES/oci-layouts/trivy-hello-world-amd64-2020.oci" >/dev/null
+	before=$(store_listing)
+	for tag in "../x:latest" "UPPER:tag" "a:b:c" "" "x@sha256:$(printf '0%.0s' {1..64})"; do
+		python3 - "$IMAGES/docker-archives/ggcr-whiteout_image.tar" "$TEST_TMP/t.tar" "$tag" <<-'PY'
+			import io, json, sys, tarfile
+			src, out, tag = sys.argv[1:]
+			with tarfile.open(src) as i, tarfile.open(out, "w") as o:
+			    for m in i.getmembers():
+			        d = i.extractfile(m).read()
+			        if m.name == "manifest.json":
+			            man = json.loads(d); man[0]["RepoTags"] = [tag]; d = json.dumps(man).encode()
+			        m.size = len(d); o.addfile(m, io.BytesIO(d))
+		PY
+		run B load -i "$TEST_TMP/t.tar"
+		echo "$tag: status=$status output=$output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "berth: "*"manifest.json[0]: RepoTags: "* ]]
+		[ "$(store_listing)" = "$before" ]
+	done
+}
