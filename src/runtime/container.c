@@ -115,8 +115,11 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
                                           ? xstrdup(x->c->root_path)
                                           : xasprintf("%s/%s", x->bundle, x->c->root_path);
         struct stat st;
-        if (realpath(rootfs, buf) == NULL || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-                return berth_err(err, errno ? errno : ENOTDIR, "rootfs `%s`", rootfs);
+        if (realpath(rootfs, buf) == NULL || stat(buf, &st) < 0)
+                return berth_err(err, errno, "rootfs `%s`", rootfs);
+        /* errno is stale here: name the problem itself */
+        if (!S_ISDIR(st.st_mode))
+                return berth_err(err, ENOTDIR, "rootfs `%s`", rootfs);
         x->rootfs = xstrdup(buf);
         if ((r = runtime_mount_plan_build(x->c, x->bundle, &x->plan, err)) < 0)
                 return berth_err_wrap(err, "config.json");

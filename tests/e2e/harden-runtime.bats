@@ -157,3 +157,13 @@ forge_state() {
 	rt delete --force "$CID"
 	assert_no_leftovers "$CID"
 }
+
+@test "harden: a rootfs that is not a directory is named as such" {
+	cfg '.root.path = "config.json"'
+	run rt create --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"rootfs \`$BUNDLE/config.json\`: Not a directory" ]]
+	assert_no_leftovers "$CID"
+}
