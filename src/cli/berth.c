@@ -120,6 +120,13 @@ int main(int argc, char **argv)
                         return CLI_EXIT_FAILURE;
                 }
         }
+        /* An empty path would make every store path relative to "/" (an
+         * empty --root made /blobs and /layers on the host). */
+        if (g.root[0] == '\0' || g.runroot[0] == '\0') {
+                fprintf(stderr, "berth: %s must not be empty\n",
+                        g.root[0] == '\0' ? "--root" : "--runroot");
+                return CLI_EXIT_FAILURE;
+        }
         if (optind >= argc) {
                 usage(stderr);
                 return CLI_EXIT_FAILURE;

@@ -83,8 +83,15 @@ void cli_table_add(struct cli_table *t, const char *const *cells)
 {
         t->rows = xrealloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
         char **row = xcalloc(t->ncols, sizeof(char *));
-        for (size_t i = 0; i < t->ncols; i++)
+        for (size_t i = 0; i < t->ncols; i++) {
                 row[i] = xstrdup(cells[i] ? cells[i] : "");
+                /* Cells carry image metadata (history, labels): an escape
+                 * sequence in them must not reach the terminal, and a
+                 * newline must not break the table. */
+                for (unsigned char *p = (unsigned char *)row[i]; *p; p++)
+                        if (*p < 0x20 || *p == 0x7f)
+                                *p = ' ';
+        }
         t->rows[t->nrows++] = row;
 }
 

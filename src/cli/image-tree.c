@@ -52,9 +52,11 @@ static char *instruction(const char *created_by)
         static const char bk[] = " # buildkit";
         if (n >= sizeof(bk) - 1 && strcmp(body + n - (sizeof(bk) - 1), bk) == 0)
                 body[n - (sizeof(bk) - 1)] = '\0';
-        /* one line: tabs and newlines from heredocs become spaces */
-        for (char *p = body; *p; p++)
-                if (*p == '\n' || *p == '\t')
+        /* One line: tabs and newlines from heredocs become spaces, and so
+         * does every other control character, so that an escape sequence
+         * in an image's history cannot drive the terminal. */
+        for (unsigned char *p = (unsigned char *)body; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
                         *p = ' ';
         n = strlen(body);
         while (n > 0 && body[n - 1] == ' ')

@@ -54,7 +54,7 @@ static int exec_process(const struct rt_global *g, const char *id, const char *p
 {
         if (process_file) {
                 _cleanup_json_ json_t *j = NULL;
-                if (util_json_load_file(AT_FDCWD, process_file, &j, err) < 0)
+                if (runtime_json_load_file(AT_FDCWD, process_file, &j, err) < 0)
                         return 1;
                 return runtime_process_parse(j, process_file, out, err) < 0 ? 1 : 0;
         }
@@ -279,7 +279,7 @@ int rt_cmd_update(const struct rt_global *g, int argc, char **argv, struct berth
                 j = json_loadf(stdin, JSON_REJECT_DUPLICATES, &je);
                 if (j == NULL)
                         return rt_usage(err, "update", "resources on stdin: %s", je.text);
-        } else if (util_json_load_file(AT_FDCWD, file, &j, err) < 0) {
+        } else if (runtime_json_load_file(AT_FDCWD, file, &j, err) < 0) {
                 return 1;
         }
         return runtime_container_update(g->root, id, j, err) < 0 ? 1 : 0;

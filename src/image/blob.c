@@ -26,9 +26,16 @@ int image_blob_open(struct image_store *s, const char *digest, struct berth_erro
         if (image_digest_validate(digest, err) < 0)
                 return berth_err_ret(*err);
         _cleanup_free_ char *rel = blob_rel(digest);
-        int fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* O_NONBLOCK: something other than a file in blobs/ (a FIFO)
+         * must fail the read, not hang every command that lists images. */
+        int fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return berth_err(err, errno, "blob %s", digest);
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return berth_err(err, EINVAL, "blob %s is not a regular file", digest);
+        }
         return fd;
 }
 

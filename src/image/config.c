@@ -169,6 +169,8 @@ int image_config_parse(const char *buf, size_t len, struct image_config **out,
 
 const char *image_config_label(const struct image_config *c, const char *key)
 {
+        if (c == NULL)
+                return NULL;
         for (size_t i = 0; i < c->n_labels; i++)
                 if (strcmp(c->labels[i].key, key) == 0)
                         return c->labels[i].value;

@@ -82,6 +82,11 @@ static int archive_fail(struct applier *ap, struct berth_error **err, const char
                 return berth_err(err, ap->read_err->code, "%s", ap->read_err->msg);
         int code = archive_errno(ap->ar);
         const char *msg = archive_error_string(ap->ar);
+        /* libarchive reports a malformed archive as EILSEQ, whose text
+         * ("Invalid or incomplete multibyte or wide character") only
+         * confuses: it is bad input. */
+        if (code == EILSEQ)
+                code = EINVAL;
         return berth_err(err, code > 0 ? code : EIO, "%s: %s", what,
                          msg != NULL ? msg : "malformed tar");
 }
@@ -697,6 +702,9 @@ static int apply(struct applier *ap, int in_fd, struct image_layer_stats *out,
         if (ap->ar == NULL)
                 return berth_err(err, ENOMEM, "creating the tar reader");
         archive_read_support_format_tar(ap->ar);
+        /* A zero-byte layer is an empty one, as for Docker (Go's tar
+         * reader sees end of archive at once). */
+        archive_read_support_format_empty(ap->ar);
         if (archive_read_open(ap->ar, ap, NULL, read_cb, NULL) != ARCHIVE_OK)
                 return archive_fail(ap, err, "reading the layer");
         for (;;) {

@@ -52,17 +52,22 @@ static int put_descriptor(struct loader *l, const struct image_descriptor *d, co
         return 0;
 }
 
-static void add_name(struct image_loaded *img, const char *name)
+/* Name img name:tag.  A name that is not a valid name:tag is an error, as
+ * in `docker load`: dropping it would load the image under no name, or
+ * under fewer names than the archive claims. */
+static int add_name(struct image_loaded *img, const char *name, struct berth_error **err)
 {
         _cleanup_reference_ struct image_reference *ref = NULL;
-        _cleanup_error_ struct berth_error *scratch = NULL;
-        if (image_reference_parse(name, &ref, &scratch) < 0 || ref->tag == NULL)
-                return;
+        if (image_reference_parse(name, &ref, err) < 0)
+                return berth_err_ret(*err);
+        if (ref->tag == NULL)
+                return berth_err(err, EINVAL, "`%s` is not a name:tag", name);
         _cleanup_free_ char *nt = image_reference_name_tag(ref);
         for (char **n = img->names; n && *n; n++)
                 if (strcmp(*n, nt) == 0)
-                        return;
+                        return 0;
         strv_append(&img->names, nt);
+        return 0;
 }
 
 static struct image_loaded *add_image(struct loader *l, const char *manifest, const char *id)
@@ -195,8 +200,8 @@ static int load_oci(struct loader *l, struct berth_error **err)
                 if (load_descriptor(l, sel, 0, &img, err) < 0)
                         return berth_err_ret(*err);
                 const char *name = descriptor_name(sel);
-                if (name != NULL)
-                        add_name(img, name);
+                if (name != NULL && add_name(img, name, err) < 0)
+                        return berth_err_wrap(err, "index.json: image name");
         }
         return 0;
 }
@@ -325,7 +330,8 @@ static int load_docker_entry(struct loader *l, json_t *entry, size_t idx, struct
                 return berth_err_ret(*err);
         struct image_loaded *img = add_image(l, mdigest, cdigest);
         for (char **t = tags; t && *t; t++)
-                add_name(img, *t);
+                if (add_name(img, *t, err) < 0)
+                        return berth_err_wrap(err, "manifest.json[%zu]: RepoTags", idx);
         return 0;
 }
 
@@ -374,8 +380,12 @@ static void add_docker_names(struct loader *l)
                         json_t *t;
                         json_array_foreach(json_object_get(e, "RepoTags"), j, t)
                         {
+                                /* extra names from the secondary file:
+                                 * skip what is not a name */
+                                _cleanup_error_ struct berth_error *bad = NULL;
                                 if (json_is_string(t))
-                                        add_name(&l->res->images[k], json_string_value(t));
+                                        (void)add_name(&l->res->images[k], json_string_value(t),
+                                                       &bad);
                         }
                 }
         }

@@ -201,11 +201,21 @@ static int open_member(struct image_source *src, const char *name, struct berth_
 {
         if (src->dir_fd >= 0) {
                 /* The layout is untrusted: a symlink in it must not reach
-                 * the host's files, so resolve as if it were "/". */
-                int fd = util_path_open_in_root(src->dir_fd, name, O_RDONLY | O_CLOEXEC, 0, err);
+                 * the host's files, so resolve as if it were "/".  Opening
+                 * a FIFO would block forever and opening a device node can
+                 * act on the device, so look at the type through an O_PATH
+                 * descriptor first; O_NONBLOCK covers a swap in between,
+                 * and the type is checked again on what was opened. */
+                _cleanup_close_ int pfd = util_path_open_in_root(src->dir_fd, name, O_PATH, 0, err);
+                if (pfd < 0)
+                        return pfd;
+                struct stat st;
+                if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode))
+                        return berth_err(err, 0, "`%s` in the archive is not a file", name);
+                int fd = util_path_open_in_root(
+                    src->dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, err);
                 if (fd < 0)
                         return fd;
-                struct stat st;
                 if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                         close(fd);
                         return berth_err(err, 0, "`%s` in the archive is not a file", name);

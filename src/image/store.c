@@ -54,6 +54,9 @@ int image_store_open(const char *root, bool exclusive, struct image_store **out,
                      struct berth_error **err)
 {
         static const char *const dirs[] = {"blobs/sha256", "layers", "staging"};
+        /* "" would put the store's directories straight under "/". */
+        if (root == NULL || root[0] == '\0')
+                return berth_err(err, EINVAL, "opening image store: empty root path");
         for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", root, dirs[i]);
                 if (util_path_mkdir_p(p, 0700, err) < 0)
@@ -107,8 +110,18 @@ void image_store_freep(struct image_store **s)
 
 static int parse_db(json_t *root, struct image_db *db, struct berth_error **err)
 {
+        /* Garbage collection deletes every blob and layer that images.json
+         * does not reach: a file of the wrong shape must be an error, never
+         * an empty store, or the next prune or rmi wipes everything. */
         json_t *images = json_object_get(root, "images");
         json_t *tags = json_object_get(root, "tags");
+        json_t *version = json_object_get(root, "version");
+        if (!json_is_object(root) || !json_is_object(images) || !json_is_object(tags))
+                return berth_err(err, EINVAL,
+                                 "images.json: expected an object with `images` and `tags` "
+                                 "objects");
+        if (!json_is_integer(version) || json_integer_value(version) != 1)
+                return berth_err(err, EINVAL, "images.json: unsupported version (expected 1)");
         const char *k;
         json_t *v;
         db->images = xcalloc(json_object_size(images) + 1, sizeof(*db->images));
@@ -117,6 +130,11 @@ static int parse_db(json_t *root, struct image_db *db, struct berth_error **err)
                 struct image_record *r = &db->images[db->n_images];
                 if (image_digest_validate(k, err) < 0)
                         return berth_err_wrap(err, "images.json");
+                if (!json_is_object(v) || !json_is_array(json_object_get(v, "manifests")))
+                        return berth_err(err, EINVAL,
+                                         "images.json: image %s: expected an object "
+                                         "with `manifests`",
+                                         k);
                 memcpy(r->id, k, IMAGE_DIGEST_LEN);
                 if (util_json_strv(v, "manifests", "manifests", &r->manifests, err) < 0 ||
                     util_json_int(v, "size", "size", &r->size, err) < 0 ||

@@ -9,6 +9,7 @@
 #include "image/view.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 time_t image_time_parse(const char *s)
@@ -105,8 +106,16 @@ int image_list_get(const char *root, struct image_list **out, struct berth_error
         l->items = xcalloc(db->n_images + 1, sizeof(*l->items));
         for (size_t i = 0; i < db->n_images; i++) {
                 l->n++;
-                if (fill_summary(s, db, &db->images[i], &l->items[i], NULL, NULL, err) < 0)
-                        return berth_err_ret(*err);
+                /* One image with a damaged blob must not hide the others:
+                 * list it with what images.json knows (no config), warn,
+                 * and leave it to `rmi`. */
+                _cleanup_error_ struct berth_error *bad = NULL;
+                if (fill_summary(s, db, &db->images[i], &l->items[i], NULL, NULL, &bad) < 0) {
+                        log_warn("%s", bad->msg);
+                        image_config_free(l->items[i].config);
+                        l->items[i].config = NULL;
+                        l->items[i].created = -1;
+                }
         }
         qsort(l->items, l->n, sizeof(*l->items), by_created);
         *out = steal_pointer(&l);

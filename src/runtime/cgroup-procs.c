@@ -95,6 +95,15 @@ int runtime_cgroup_pids(const struct runtime_cgroup *cg, pid_t **pids, size_t *n
         return 0;
 }
 
+int runtime_cgroup_has_pid(const struct runtime_cgroup *cg, pid_t pid, struct berth_error **err)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (runtime_cgroup_pids(cg, &pids, &n, err) < 0)
+                return berth_err_ret(*err);
+        return bsearch(&pid, pids, n, sizeof(*pids), cmp_pid) != NULL;
+}
+
 int runtime_cgroup_kill_all(const struct runtime_cgroup *cg, int sig, struct berth_error **err)
 {
         const struct cgroup_hier *v2 = cgroup_v2_hier(cg);

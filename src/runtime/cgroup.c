@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,6 +302,15 @@ static int load_hier(json_t *j, struct cgroup_hier *h, struct berth_error **err)
                 return berth_err(err, EINVAL, "saved cgroup: bad mount `%s`", mount);
         if (cgroup_path_normalize(path, &norm, err) < 0)
                 return berth_err_wrap(err, "saved cgroup");
+        /* kill_all and destroy act on whatever cgroup.procs lists: an
+         * edited state.json must not point them at a plain directory
+         * with a file of host pids in it. */
+        struct statfs sfs;
+        if (statfs(mount, &sfs) < 0)
+                return berth_err(err, errno, "saved cgroup: mount `%s`", mount);
+        if (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC)
+                return berth_err(err, EINVAL, "saved cgroup: `%s` is not a cgroup file system",
+                                 mount);
         h->name = xstrdup(name);
         h->mount = xstrdup(mount);
         h->path = steal_pointer(&norm);

@@ -126,6 +126,8 @@ int runtime_cgroup_is_frozen(const struct runtime_cgroup *cg, struct berth_error
 /* The pids in it and in any cgroup below it (cgroup.procs), sorted. */
 int runtime_cgroup_pids(const struct runtime_cgroup *cg, pid_t **pids, size_t *n,
                         struct berth_error **err);
+/* 1 when pid is in it (or in a cgroup below it), 0 when not. */
+int runtime_cgroup_has_pid(const struct runtime_cgroup *cg, pid_t pid, struct berth_error **err);
 /* Signal every process in it.  SIGKILL uses cgroup.kill where the kernel
  * has it (also on hybrid); otherwise freeze, signal each, thaw.  A paused
  * container stays paused, except after SIGKILL.  Does not wait. */

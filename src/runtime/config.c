@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -11,6 +13,7 @@
 
 #include "runtime/config.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -510,6 +513,53 @@ static int parse_time_offsets(json_t *obj, const char *what, struct runtime_conf
         return 0;
 }
 
+/* Does sysctl key k start with p?  "net/ipv4/x" and "net.ipv4.x" are the
+ * same key to the kernel, so '/' and '.' match each other. */
+static bool sysctl_has_prefix(const char *k, const char *p, bool whole)
+{
+        for (; *p; k++, p++) {
+                char a = *k == '/' ? '.' : *k, b = *p == '/' ? '.' : *p;
+                if (a != b)
+                        return false;
+        }
+        return !whole || *k == '\0';
+}
+
+/*
+ * /proc/sys is written from inside the container's namespaces, so a key is
+ * only the container's own when the kernel namespaces it and the config
+ * asks for that namespace.  Any other key would change the host for
+ * everyone (kernel.shm_rmid_forced with the host's IPC namespace, say):
+ * refuse it here, before anything is created, as runc does.
+ */
+static int check_sysctl(const struct runtime_config *c, const char *key, const char *what,
+                        struct berth_error **err)
+{
+        static const char *const ipc_keys[] = {
+            "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",
+            "kernel.shmall", "kernel.shmmax", "kernel.shm_rmid_forced", "kernel.shmmni",
+        };
+        enum runtime_ns_kind need = RUNTIME_NS_KINDS;
+        for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
+                if (sysctl_has_prefix(key, ipc_keys[i], true))
+                        need = RUNTIME_NS_IPC;
+        if (sysctl_has_prefix(key, "fs.mqueue.", false))
+                need = RUNTIME_NS_IPC;
+        else if (sysctl_has_prefix(key, "net.", false))
+                need = RUNTIME_NS_NET;
+        else if (sysctl_has_prefix(key, "kernel.hostname", true) ||
+                 sysctl_has_prefix(key, "kernel.domainname", true))
+                need = RUNTIME_NS_UTS;
+        if (need == RUNTIME_NS_KINDS)
+                return bad(err, what, "linux.sysctl",
+                           "`%s` is not namespaced: setting it would change the host", key);
+        if (!c->ns[need].enabled)
+                return bad(err, what, "linux.sysctl",
+                           "`%s` needs its own %s namespace, else it would change the host's", key,
+                           runtime_ns_proc_name(need));
+        return 0;
+}
+
 static int parse_linux(json_t *lx, const char *what, struct runtime_config *c,
                        struct berth_error **err)
 {
@@ -643,8 +693,80 @@ int runtime_config_parse(json_t *doc, const char *what, struct runtime_config **
          * set a hostname without them). */
         if (v && (c->hostname || c->domainname) && !c->ns[RUNTIME_NS_UTS].enabled)
                 return bad(err, what, "hostname", "setting it needs a new uts namespace");
+        for (size_t i = 0; c->sysctl_keys && c->sysctl_keys[i]; i++)
+                if ((r = check_sysctl(c, c->sysctl_keys[i], what, err)) < 0)
+                        return r;
         *out = steal_pointer(&c);
         return 0;
+}
+
+/*
+ * The runtime spec has uint64 fields (rlimits, cpu shares and periods) and
+ * writers put RLIM_INFINITY as 18446744073709551615, which jansson, whose
+ * integers are int64, rejects as "too big".  Rewrite each integer literal
+ * above INT64_MAX (outside strings) as the int64 with the same bits; the
+ * uint64 fields read it back with a cast, and the int64 ones see a
+ * negative number they already refuse or take as "unlimited".  The result
+ * is never longer than the input.
+ */
+static void widen_u64(char *text, size_t *len)
+{
+        size_t o = 0;
+        bool in_string = false;
+        for (size_t i = 0; i < *len;) {
+                char ch = text[i];
+                if (in_string) {
+                        text[o++] = text[i++];
+                        if (ch == '\\' && i < *len)
+                                text[o++] = text[i++];
+                        else if (ch == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (ch == '"')
+                        in_string = true;
+                if (!(ch >= '0' && ch <= '9')) {
+                        text[o++] = text[i++];
+                        continue;
+                }
+                /* A whole run of digits: the integer part of a number
+                 * unless a sign, a point or an exponent marker leads it
+                 * or a point or an exponent follows. */
+                size_t n = strspn(text + i, "0123456789");
+                bool plain =
+                    (o == 0 || strchr("-+.eE", text[o - 1]) == NULL) &&
+                    (i + n >= *len || strchr(".eE", text[i + n]) == NULL || text[i + n] == '\0');
+                char digits[24];
+                if (plain && n >= 19 && n < sizeof(digits)) {
+                        memcpy(digits, text + i, n);
+                        digits[n] = '\0';
+                        errno = 0;
+                        unsigned long long v = strtoull(digits, NULL, 10);
+                        if (errno == 0 && v > INT64_MAX) {
+                                char repl[24];
+                                int w = snprintf(repl, sizeof(repl), "%lld", (long long)(int64_t)v);
+                                memcpy(text + o, repl, (size_t)w);
+                                o += (size_t)w;
+                                i += n;
+                                continue;
+                        }
+                }
+                memmove(text + o, text + i, n);
+                o += n;
+                i += n;
+        }
+        *len = o;
+}
+
+int runtime_json_load_file(int dirfd, const char *path, json_t **out, struct berth_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = util_file_read(dirfd, path, &text, &len, err);
+        if (r < 0)
+                return r;
+        widen_u64(text, &len);
+        return util_json_load_string(text, len, path, out, err);
 }
 
 int runtime_config_load(const char *bundle, struct runtime_config **out, struct berth_error **err)
@@ -653,7 +775,7 @@ int runtime_config_load(const char *bundle, struct runtime_config **out, struct 
         if (dfd < 0)
                 return berth_err(err, errno, "opening bundle `%s`", bundle);
         _cleanup_json_ json_t *doc = NULL;
-        int r = util_json_load_file(dfd, "config.json", &doc, err);
+        int r = runtime_json_load_file(dfd, "config.json", &doc, err);
         if (r < 0)
                 return r;
         return runtime_config_parse(doc, "config.json", out, err);

@@ -117,6 +117,10 @@ int runtime_config_parse(json_t *doc, const char *what, struct runtime_config **
                          struct berth_error **err);
 /* Read and parse <bundle>/config.json. */
 int runtime_config_load(const char *bundle, struct runtime_config **out, struct berth_error **err);
+/* util_json_load_file for runtime-spec documents (config.json, an exec
+ * --process file, update --resources): also takes the uint64 values above
+ * INT64_MAX that the spec allows, as the int64 with the same bits. */
+int runtime_json_load_file(int dirfd, const char *path, json_t **out, struct berth_error **err);
 void runtime_config_free(struct runtime_config *c);
 void runtime_config_freep(struct runtime_config **c);
 #define _cleanup_config_ __attribute__((cleanup(runtime_config_freep)))

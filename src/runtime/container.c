@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -81,6 +82,8 @@ static void ctx_free(struct create_ctx *x)
         runtime_cgroup_free(x->cg);
         if (x->state_dfd >= 0)
                 close(x->state_dfd);
+        if (x->lock_fd >= 0)
+                close(x->lock_fd);
         if (x->start_listen >= 0)
                 close(x->start_listen);
         for (int i = 0; i < 2; i++)
@@ -114,8 +117,11 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
                                           ? xstrdup(x->c->root_path)
                                           : xasprintf("%s/%s", x->bundle, x->c->root_path);
         struct stat st;
-        if (realpath(rootfs, buf) == NULL || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-                return berth_err(err, errno ? errno : ENOTDIR, "rootfs `%s`", rootfs);
+        if (realpath(rootfs, buf) == NULL || stat(buf, &st) < 0)
+                return berth_err(err, errno, "rootfs `%s`", rootfs);
+        /* errno is stale here: name the problem itself */
+        if (!S_ISDIR(st.st_mode))
+                return berth_err(err, ENOTDIR, "rootfs `%s`", rootfs);
         x->rootfs = xstrdup(buf);
         if ((r = runtime_mount_plan_build(x->c, x->bundle, &x->plan, err)) < 0)
                 return berth_err_wrap(err, "config.json");
@@ -138,6 +144,10 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
 /* The state dir, made with mkdir so two creates of one ID cannot both win. */
 static int make_state_dir(struct create_ctx *x, struct berth_error **err)
 {
+        /* Before mkdir: "a/b" would make a directory in container a's
+         * state, and "a b" one that nothing then removes. */
+        if (state_id_check(x->id, err) < 0)
+                return -EINVAL;
         int r = util_path_mkdir_p(x->root, 0700, err);
         if (r < 0)
                 return r;
@@ -150,7 +160,35 @@ static int make_state_dir(struct create_ctx *x, struct berth_error **err)
                 return berth_err(err, errno, "creating the state of `%s`", x->id);
         }
         x->state_dfd = state_dir_open(x->root, x->id, err);
-        return x->state_dfd < 0 ? x->state_dfd : 0;
+        if (x->state_dfd < 0)
+                return x->state_dfd;
+        /* Held until create returns: `delete` tells a create in progress
+         * from one that was killed half-way by trying to take it. */
+        x->lock_fd = openat(rootfd, x->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (x->lock_fd < 0 || flock(x->lock_fd, LOCK_EX) < 0)
+                return berth_err(err, errno, "locking the state of `%s`", x->id);
+        return 0;
+}
+
+/*
+ * A first state.json, before anything that outlives us (the cgroup, the
+ * init) exists: if create is killed from here on, `delete` finds the
+ * cgroup to remove instead of an ID that can be neither used nor deleted.
+ * pid 0 reads as stopped.
+ */
+static int save_creating_state(struct create_ctx *x, struct berth_error **err)
+{
+        struct runtime_state s = {
+            .id = (char *)x->id,
+            .bundle = x->bundle,
+            .status = (char *)"creating",
+            .created = state_now(),
+            .cgroup = x->cg ? runtime_cgroup_save(x->cg) : NULL,
+        };
+        int r = state_save(x->root, &s, err);
+        free(s.created);
+        json_decref(s.cgroup);
+        return r;
 }
 
 static int make_cgroup(struct create_ctx *x, struct berth_error **err)
@@ -372,6 +410,7 @@ int runtime_container_create(const char *root, const char *id,
             .id = id,
             .opts = opts,
             .state_dfd = -1,
+            .lock_fd = -1,
             .start_listen = -1,
             .sync = {-1, -1},
         };
@@ -381,7 +420,8 @@ int runtime_container_create(const char *root, const char *id,
         int r;
         if ((r = prepare(&x, err)) < 0 || (r = make_state_dir(&x, err)) < 0)
                 goto out;
-        if ((r = make_cgroup(&x, err)) < 0 || (r = make_start_socket(&x, err)) < 0)
+        if ((r = save_creating_state(&x, err)) < 0 || (r = make_cgroup(&x, err)) < 0 ||
+            (r = save_creating_state(&x, err)) < 0 || (r = make_start_socket(&x, err)) < 0)
                 goto fail;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0) {
                 r = berth_err(err, errno, "socketpair");

@@ -15,6 +15,7 @@ struct create_ctx {
         char *rootfs;              /* absolute */
         struct runtime_cgroup *cg; /* NULL without cgroup support */
         int state_dfd;
+        int lock_fd;                         /* flock on the state dir while creating */
         int start_listen;                    /* the init accepts `start` on it */
         int sync[2];                         /* [0] parent, [1] child */
         int ns_fds[RUNTIME_NS_KINDS];        /* namespaces joined by path, else -1 */

@@ -82,6 +82,8 @@ struct runtime_state {
         json_t *cgroup;                /* runtime_cgroup_save() */
         bool oom_killed;
 };
+/* EINVAL unless id is safe as one directory name (no '/', not "." or ".."). */
+int state_id_check(const char *id, struct berth_error **err);
 int state_dir_open(const char *root, const char *id, struct berth_error **err);
 int state_load(const char *root, const char *id, struct runtime_state **out,
                struct berth_error **err);

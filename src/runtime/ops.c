@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,30 @@ static int wait_gone(pid_t pid, unsigned long long start, struct berth_error **e
         return berth_err(err, ETIMEDOUT, "waiting for pid %d to exit", (int)pid);
 }
 
+/* 1 when a create of id is still running: it holds a flock on the state
+ * dir (see make_state_dir); 0 when not (or there is no state dir). */
+static int being_created(const char *root, const char *id)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s", root, id);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        return flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
+/* A state dir without state.json: a create killed right after mkdir.
+ * Nothing else of it exists yet; remove it unless that create still runs. */
+static int delete_stub(const char *root, const char *id, struct berth_error **err)
+{
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0 || faccessat(rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0 ||
+            being_created(root, id))
+                return 0;
+        if (util_path_remove_tree(rootfd, id, err) < 0)
+                return berth_err_ret(*err);
+        return 1;
+}
+
 int runtime_container_delete(const char *root, const char *id, bool force, struct berth_error **err)
 {
         struct loaded l;
@@ -104,12 +129,24 @@ int runtime_container_delete(const char *root, const char *id, bool force, struc
         _cleanup_config_ struct runtime_config *c = NULL;
         int r = load(root, id, &l, err);
         if (r < 0) {
-                if (r == -ENOENT && force && err) {
-                        berth_error_free(*err);
-                        *err = NULL;
-                        return 0;
+                if (r == -ENOENT && err) {
+                        struct berth_error *scratch = NULL;
+                        int stub = delete_stub(root, id, &scratch);
+                        berth_error_free(scratch);
+                        if (stub > 0 || force) {
+                                berth_error_free(*err);
+                                *err = NULL;
+                                return 0;
+                        }
                 }
                 return r;
+        }
+        /* Saved as "creating": the create is still running (wait for it,
+         * or --force), or it was killed and this cleans up after it. */
+        bool never_created = strcmp(l.s->status, "creating") == 0;
+        if (never_created && !force && being_created(root, id)) {
+                r = berth_err(err, EBUSY, "container `%s` is being created (use --force)", id);
+                goto out;
         }
         const char *status = state_status(l.s, l.cg);
         if (strcmp(status, "stopped") != 0) {
@@ -132,7 +169,7 @@ int runtime_container_delete(const char *root, const char *id, bool force, struc
                         goto out;
         }
         struct berth_error *scratch = NULL;
-        if (runtime_config_load(l.s->bundle, &c, &scratch) == 0 && c->hooks) {
+        if (!never_created && runtime_config_load(l.s->bundle, &c, &scratch) == 0 && c->hooks) {
                 _cleanup_json_ json_t *j = state_json(l.s, "stopped");
                 _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
                 if (runtime_hooks_run(c->hooks, RUNTIME_HOOK_POSTSTOP, text, &scratch) < 0)

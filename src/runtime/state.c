@@ -26,10 +26,17 @@ static bool id_valid(const char *id)
         return true;
 }
 
-int state_dir_open(const char *root, const char *id, struct berth_error **err)
+int state_id_check(const char *id, struct berth_error **err)
 {
         if (!id_valid(id))
                 return berth_err(err, 0, "invalid container ID `%s`", id);
+        return 0;
+}
+
+int state_dir_open(const char *root, const char *id, struct berth_error **err)
+{
+        if (state_id_check(id, err) < 0)
+                return -EINVAL;
         _cleanup_free_ char *p = xasprintf("%s/%s", root, id);
         int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) {
@@ -158,11 +165,21 @@ void state_free(struct runtime_state *s)
 const char *state_status(const struct runtime_state *s, const struct runtime_cgroup *cg)
 {
         /* The saved pid counts only while it names the same process: same
-         * start time, so a recycled pid does not look alive. */
-        if (s->pid <= 0 || proc_start_time(s->pid) != s->start_time)
+         * start time, so a recycled pid does not look alive.  That guards
+         * against reuse, not against a state.json edited to name another
+         * process with its start time (both are in /proc/PID/stat): so
+         * also, no container's init is pid 1 of our own pid namespace (it
+         * exists before any container), and the init must be in the
+         * container's cgroup.  Without this, `kill` and `delete --force`
+         * would signal whatever host process the file names. */
+        if (s->pid <= 1 || proc_start_time(s->pid) != s->start_time)
                 return "stopped";
         if (cg != NULL) {
                 struct berth_error *scratch = NULL;
+                int in = runtime_cgroup_has_pid(cg, s->pid, &scratch);
+                berth_error_free(steal_pointer(&scratch));
+                if (in == 0)
+                        return "stopped";
                 int f = runtime_cgroup_is_frozen(cg, &scratch);
                 berth_error_free(scratch);
                 if (f > 0)

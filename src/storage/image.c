@@ -244,8 +244,12 @@ int storage_image_remove(const char *root, char *const *what, bool force,
                 if (remove_one(s, db, *w, force, out, err) < 0 && ret == 0)
                         ret = berth_err_ret(*err);
         }
-        if (image_db_save(s, db, err) < 0)
+        if (image_db_save(s, db, err) < 0) {
+                /* Nothing was untagged or deleted after all (ENOSPC, say):
+                 * don't let the caller report that it was. */
+                storage_rmi_result_clear(out);
                 return berth_err_ret(*err);
+        }
         /* images.json first: once an image is gone from it, its blobs are
          * garbage whatever happens next. */
         _cleanup_error_ struct berth_error *scratch = NULL;

@@ -59,6 +59,12 @@ char *berth_error_text(const struct berth_error *err)
 void berth_error_print(const struct berth_error *err, const char *prog)
 {
         char *text = berth_error_text(err);
+        /* Messages quote untrusted names (tar members, image metadata):
+         * keep the error one line and keep escape sequences off the
+         * terminal. */
+        for (unsigned char *p = (unsigned char *)text; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
         fprintf(stderr, "%s: %s\n", prog, text);
         free(text);
 }

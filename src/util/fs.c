@@ -212,6 +212,10 @@ bool util_path_exists(const char *path)
 int util_lock_acquire(const char *path, int op, struct berth_error **err)
 {
         _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        /* flock(2) works on a read-only descriptor: a reader of a store on
+         * a read-only file system still gets its shared lock. */
+        if (fd < 0 && errno == EROFS && (op & ~LOCK_NB) == LOCK_SH)
+                fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return berth_err(err, errno, "opening lock `%s`", path);
         while (flock(fd, op) < 0) {

@@ -156,7 +156,7 @@ bad_create() {
 }
 
 @test "bad input: a failure inside the container after clone leaves nothing behind" {
-	cfg '.linux.sysctl = {"no.such.key": "1"}'
+	cfg '.linux.sysctl = {"net.no.such.key": "1"}'
 	bad_create "sysctl"
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "runtime/config.h"
 #include "runtime/mount-plan.h"
@@ -193,6 +194,25 @@ static void test_bad_documents(void **state)
              "config.json: linux.rootfsPropagation: unknown propagation `sideways`"},
             {"\"linux\": {\"sysctl\": {\"a.b\": 1}}",
              "config.json: linux.sysctl: expected string values"},
+            /* Keys the container's namespaces don't cover would change the
+             * host's settings. */
+            {"\"linux\": {\"sysctl\": {\"kernel.shm_rmid_forced\": \"1\"}}",
+             "config.json: linux.sysctl: `kernel.shm_rmid_forced` needs its own ipc namespace, "
+             "else it "
+             "would change the host's"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+             "{\"net/ipv4/ip_forward\": \"1\"}}",
+             "config.json: linux.sysctl: `net/ipv4/ip_forward` needs its own net namespace, else "
+             "it would "
+             "change the host's"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}, {\"type\": \"network\"}, "
+             "{\"type\": \"uts\"}], \"sysctl\": {\"vm.swappiness\": \"1\"}}",
+             "config.json: linux.sysctl: `vm.swappiness` is not namespaced: setting it would "
+             "change the host"},
+            {"\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}], \"sysctl\": "
+             "{\"kernel.shm_rmid_forcedX\": \"1\"}}",
+             "config.json: linux.sysctl: `kernel.shm_rmid_forcedX` is not namespaced: setting it "
+             "would change the host"},
             {"\"linux\": {\"timeOffsets\": {\"realtime\": {\"secs\": 1}}}",
              "config.json: linux.timeOffsets: unknown clock `realtime`"},
             {"\"mounts\": [{\"type\": \"tmpfs\"}]",
@@ -246,6 +266,68 @@ static void test_process_and_linux(void **state)
         assert_string_equal(c->annotation_values[0], "y");
         assert_int_equal(runtime_ns_flag(RUNTIME_NS_NET), CLONE_NEWNET);
         assert_string_equal(runtime_ns_proc_name(RUNTIME_NS_MOUNT), "mnt");
+}
+
+/* RLIM_INFINITY written as the uint64 the spec allows: jansson alone
+ * rejects it; runtime_json_load_file takes it, and nothing else changes. */
+static void test_load_uint64(void **state)
+{
+        (void)state;
+        char dir[] = "/tmp/berth-unit-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        static const char text[] =
+            "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+            " \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"rlimits\": ["
+            "{\"type\": \"RLIMIT_CORE\", \"soft\": 18446744073709551615,"
+            " \"hard\": 18446744073709551615},"
+            "{\"type\": \"RLIMIT_NOFILE\", \"soft\": 9223372036854775808, \"hard\": 1024}]},"
+            " \"annotations\": {\"a\": \"18446744073709551615\","
+            " \"b\": \"\\\"18446744073709551615\"}}";
+        int fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+        _cleanup_error_ struct berth_error *err = NULL;
+        _cleanup_config_ struct runtime_config *c = NULL;
+        if (runtime_config_load(dir, &c, &err) < 0)
+                fail_msg("%s", err->msg);
+        assert_int_equal(c->process->n_rlimits, 2);
+        assert_true(c->process->rlimits[0].soft == UINT64_MAX);
+        assert_true(c->process->rlimits[0].hard == UINT64_MAX);
+        assert_true(c->process->rlimits[1].soft == 9223372036854775808ULL);
+        assert_true(c->process->rlimits[1].hard == 1024);
+        /* strings are left alone */
+        assert_string_equal(c->annotation_values[0], "18446744073709551615");
+        assert_string_equal(c->annotation_values[1], "\"18446744073709551615");
+
+        /* beyond uint64, and fractions, stay what they were */
+        static const char big[] = "{\"a\": 99999999999999999999999}";
+        fd = openat(dfd, "big.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_int_equal(write(fd, big, strlen(big)), (ssize_t)strlen(big));
+        close(fd);
+        _cleanup_json_ json_t *j = NULL;
+        _cleanup_error_ struct berth_error *err2 = NULL;
+        assert_true(runtime_json_load_file(dfd, "big.json", &j, &err2) < 0);
+        assert_non_null(strstr(err2->msg, "too big integer"));
+        static const char frac[] =
+            "{\"a\": 1.18446744073709551615, \"b\": -18446744073709551615e0}";
+        fd = openat(dfd, "frac.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_int_equal(write(fd, frac, strlen(frac)), (ssize_t)strlen(frac));
+        close(fd);
+        _cleanup_json_ json_t *jf = NULL;
+        _cleanup_error_ struct berth_error *err3 = NULL;
+        if (runtime_json_load_file(dfd, "frac.json", &jf, &err3) < 0)
+                fail_msg("%s", err3->msg);
+        assert_true(json_is_real(json_object_get(jf, "a")));
+        assert_true(json_real_value(json_object_get(jf, "b")) < -1e19);
+
+        unlinkat(dfd, "config.json", 0);
+        unlinkat(dfd, "big.json", 0);
+        unlinkat(dfd, "frac.json", 0);
+        close(dfd);
+        rmdir(dir);
 }
 
 static void test_cap_parse(void **state)
@@ -339,6 +421,7 @@ int main(void)
             cmocka_unit_test(test_spec_example_fields),
             cmocka_unit_test(test_bad_documents),
             cmocka_unit_test(test_process_and_linux),
+            cmocka_unit_test(test_load_uint64),
             cmocka_unit_test(test_cap_parse),
             cmocka_unit_test(test_mount_plan),
             cmocka_unit_test(test_mount_plan_errors),
