@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/hooks.h"
+#include "runtime/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -109,17 +110,13 @@ int runtime_hooks_parse(json_t *hooks, struct runtime_hooks **out, struct berth_
 static _Noreturn void exec_hook(const struct runtime_hook *hk, char *const *argv, char *const *envp,
                                 int in, int out, int errfd, int report)
 {
-        sigset_t none;
         int e;
 
         /* Its own process group, so that a timeout can kill everything it
          * started; default signal handling and an empty mask, whatever the
          * runtime had set up for itself. */
         setpgid(0, 0);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        process_reset_signals();
 
         /* If the runtime ran with 0-2 closed, a pipe may sit on one of them:
          * lift all three above 2 first so no dup2 overwrites another. */

@@ -62,6 +62,8 @@ int rootfs_finish(const struct runtime_config *c, struct berth_error **err);
 
 /* process.c: the last steps before exec, in both init and exec. */
 int process_lookup_path(const struct runtime_process *p, char **out, struct berth_error **err);
+/* Default dispositions for every signal and an empty mask. */
+void process_reset_signals(void);
 /* seccomp: compiled by the parent before clone (NULL for none). */
 int process_apply(const struct runtime_process *p, const struct runtime_seccomp_bpf *seccomp,
                   struct berth_error **err);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +155,24 @@ static int set_caps(const struct runtime_caps *caps, struct berth_error **err)
  * survives; the requested sets; NO_NEW_PRIVS; and seccomp as late as
  * possible when NNP is on, so the filter need not allow our own syscalls.
  */
+void process_reset_signals(void)
+{
+        sigset_t none;
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int process_apply(const struct runtime_process *p, const struct runtime_seccomp_bpf *seccomp,
                   struct berth_error **err)
 {
         int r;
+        /* Dispositions and the mask survive execve: whatever the engine
+         * ignored (a shell's background job ignores SIGINT, a monitor
+         * SIGPIPE) must not reach the container, whose shell could then
+         * never trap it. */
+        process_reset_signals();
         for (size_t i = 0; i < p->n_rlimits; i++) {
                 struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
                 if (setrlimit(p->rlimits[i].resource, &rl) < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -115,6 +116,30 @@ static int mount_copy(char *const *lowers, size_t n, const char *upper, const ch
         return 0;
 }
 
+/* overlayfs shows upper/'s own mode and owner as the container's "/", so a
+ * fresh upper/ takes them from the image's top layer (a 0700 work dir
+ * would lock every non-root user out of the whole tree).  Once the
+ * container has written anything, "/" is its own. */
+static int upper_root_from_image(const char *top, const char *upper, struct berth_error **err)
+{
+        _cleanup_close_ int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "opening `%s`", upper);
+        _cleanup_closedir_ DIR *d = fdopendir(dup(fd));
+        if (d == NULL)
+                return berth_err(err, errno, "reading `%s`", upper);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        return 0;
+        struct stat st;
+        if (stat(top, &st) < 0)
+                return berth_err(err, errno, "inspecting `%s`", top);
+        if (fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, st.st_mode & 07777) < 0)
+                return berth_err(err, errno, "giving `%s` the image root's mode", upper);
+        return 0;
+}
+
 int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const char *work,
                          const char *target, enum storage_rootfs_driver *driver,
                          struct berth_error **err)
@@ -128,6 +153,8 @@ int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const
         /* Overlay needs a lower layer; an image without layers is just
          * its upper dir. */
         if (want != STORAGE_ROOTFS_COPY && n > 0) {
+                if (upper_root_from_image(lowers[0], upper, err) < 0)
+                        return berth_err_ret(*err);
                 _cleanup_error_ struct berth_error *oerr = NULL;
                 int r = mount_overlay(lowers, n, upper, work, target, &oerr);
                 if (r == 0) {
