@@ -2,7 +2,9 @@
 #ifndef BERTH_CLI_RUNTIME_CLI_H
 #define BERTH_CLI_RUNTIME_CLI_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "util/error.h"
 
@@ -44,12 +46,20 @@ int rt_need_id(int argc, char **argv, const char *cmd, const char **id, struct b
 /* runtime-tty.c: a foreground terminal without --console-socket. */
 struct rt_tty {
         char *dir, *sock_path;
-        int listen_fd;
+        int listen_fd, master;
+        bool raw; /* our terminal is in raw mode; saved holds its settings */
+        struct termios saved;
 };
 int rt_tty_prepare(struct rt_tty *t, struct berth_error **err);
-/* Take the master from the socket and relay it to our stdin/stdout until
- * the container's side closes. */
-int rt_tty_relay(struct rt_tty *t, struct berth_error **err);
+/* Our terminal's size (0 x 0 when stdin is not one), for
+ * process.consoleSize. */
+void rt_tty_size(unsigned int *rows, unsigned int *cols);
+/* Take the master from the socket (the runtime has sent it by the time
+ * create or exec returns), size it as our terminal and make ours raw. */
+int rt_tty_accept(struct rt_tty *t, struct berth_error **err);
+/* Relay the master and our stdin/stdout until the container's side
+ * closes, then restore our terminal. */
+void rt_tty_relay(struct rt_tty *t);
 void rt_tty_cleanup(struct rt_tty *t);
 
 /* Forward the usual termination signals to pid while we wait for it. */

@@ -95,7 +95,7 @@ int rt_cmd_run(const struct rt_global *g, int argc, char **argv, struct berth_er
                 return 1;
         /* A terminal in the foreground and nobody to hand it to: relay it
          * ourselves. */
-        struct rt_tty tty = {.listen_fd = -1};
+        struct rt_tty tty = {.listen_fd = -1, .master = -1};
         if (!detach && o.console_socket == NULL) {
                 _cleanup_config_ struct runtime_config *c = NULL;
                 struct berth_error *scratch = NULL;
@@ -116,17 +116,18 @@ int rt_cmd_run(const struct rt_global *g, int argc, char **argv, struct berth_er
                 return 1;
         }
         rt_forward_signals(pid);
-        if (runtime_container_start(g->root, id, err) < 0) {
-                runtime_container_delete(g->root, id, true, NULL);
+        /* The pty is sized before start: the process may read its size
+         * at once. */
+        if ((tty.listen_fd >= 0 && rt_tty_accept(&tty, err) < 0) ||
+            runtime_container_start(g->root, id, err) < 0) {
                 rt_tty_cleanup(&tty);
+                runtime_container_delete(g->root, id, true, NULL);
                 return 1;
         }
         if (detach)
                 return 0;
-        if (tty.listen_fd >= 0) {
-                struct berth_error *scratch = NULL;
-                rt_tty_relay(&tty, &scratch);
-                berth_error_free(scratch);
+        if (tty.master >= 0) {
+                rt_tty_relay(&tty);
                 rt_tty_cleanup(&tty);
         }
         int code = runtime_wait_exit_code(pid, err);

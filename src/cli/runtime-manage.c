@@ -140,7 +140,7 @@ int rt_cmd_exec(const struct rt_global *g, int argc, char **argv, struct berth_e
         if (exec_process(g, id, process_file, tty, envs, cwd, user, argv + optind + 1, &p, err))
                 return 1;
         o.process = p;
-        struct rt_tty relay = {.listen_fd = -1};
+        struct rt_tty relay = {.listen_fd = -1, .master = -1};
         if (p->terminal && !detach && o.console_socket == NULL) {
                 if (rt_tty_prepare(&relay, err) < 0) {
                         rt_tty_cleanup(&relay);
@@ -148,6 +148,9 @@ int rt_cmd_exec(const struct rt_global *g, int argc, char **argv, struct berth_e
                         return 1;
                 }
                 o.console_socket = relay.sock_path;
+                /* exec runs the process at once: the size goes with it. */
+                if (p->console_rows == 0)
+                        rt_tty_size(&p->console_rows, &p->console_cols);
         }
         pid_t pid;
         int r = runtime_container_exec(g->root, id, &o, &pid, err);
@@ -160,9 +163,11 @@ int rt_cmd_exec(const struct rt_global *g, int argc, char **argv, struct berth_e
                 return 0;
         rt_forward_signals(pid);
         if (relay.listen_fd >= 0) {
-                struct berth_error *scratch = NULL;
-                rt_tty_relay(&relay, &scratch);
-                berth_error_free(scratch);
+                if (rt_tty_accept(&relay, err) < 0) {
+                        rt_tty_cleanup(&relay);
+                        return 1;
+                }
+                rt_tty_relay(&relay);
                 rt_tty_cleanup(&relay);
         }
         int code = runtime_wait_exit_code(pid, err);

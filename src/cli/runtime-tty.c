@@ -31,7 +31,8 @@ static void on_winch(int sig)
 
 int rt_tty_prepare(struct rt_tty *t, struct berth_error **err)
 {
-        t->listen_fd = -1;
+        t->listen_fd = t->master = -1;
+        t->raw = false;
         const char *base = getenv("XDG_RUNTIME_DIR");
         t->dir = xasprintf("%s/berth-runtime-tty.XXXXXX", base && *base ? base : "/tmp");
         if (mkdtemp(t->dir) == NULL) {
@@ -46,6 +47,14 @@ int rt_tty_prepare(struct rt_tty *t, struct berth_error **err)
 
 void rt_tty_cleanup(struct rt_tty *t)
 {
+        if (t->raw) {
+                struct berth_error *scratch = NULL;
+                runtime_terminal_restore(STDIN_FILENO, &t->saved, &scratch);
+                berth_error_free(scratch);
+                t->raw = false;
+        }
+        if (t->master >= 0)
+                close(t->master);
         if (t->listen_fd >= 0)
                 close(t->listen_fd);
         if (t->sock_path)
@@ -54,43 +63,55 @@ void rt_tty_cleanup(struct rt_tty *t)
                 rmdir(t->dir);
         free(t->sock_path);
         free(t->dir);
-        t->listen_fd = -1;
+        t->listen_fd = t->master = -1;
         t->sock_path = t->dir = NULL;
+}
+
+void rt_tty_size(unsigned int *rows, unsigned int *cols)
+{
+        struct winsize ws;
+        *rows = *cols = 0;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+                *rows = ws.ws_row;
+                *cols = ws.ws_col;
+        }
 }
 
 static void copy_size(int master)
 {
-        struct winsize ws;
-        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
-                struct berth_error *scratch = NULL;
-                runtime_terminal_resize(master, ws.ws_row, ws.ws_col, &scratch);
-                berth_error_free(scratch);
-        }
+        unsigned int rows, cols;
+        rt_tty_size(&rows, &cols);
+        struct berth_error *scratch = NULL;
+        runtime_terminal_resize(master, rows, cols, &scratch);
+        berth_error_free(scratch);
 }
 
-int rt_tty_relay(struct rt_tty *t, struct berth_error **err)
+int rt_tty_accept(struct rt_tty *t, struct berth_error **err)
 {
-        _cleanup_close_ int master = runtime_console_socket_recv(t->listen_fd, err);
-        if (master < 0)
-                return master;
-        struct termios saved;
-        bool raw = false;
+        t->master = runtime_console_socket_recv(t->listen_fd, err);
+        if (t->master < 0)
+                return t->master;
+        copy_size(t->master);
         if (isatty(STDIN_FILENO)) {
                 struct berth_error *scratch = NULL;
-                raw = runtime_terminal_make_raw(STDIN_FILENO, &saved, &scratch) == 0;
+                t->raw = runtime_terminal_make_raw(STDIN_FILENO, &t->saved, &scratch) == 0;
                 berth_error_free(scratch);
         }
+        return 0;
+}
+
+void rt_tty_relay(struct rt_tty *t)
+{
         struct sigaction sa = {.sa_handler = on_winch};
         sigaction(SIGWINCH, &sa, NULL);
-        copy_size(master);
         bool in_open = true;
         char buf[8192];
         for (;;) {
                 if (winch) {
                         winch = 0;
-                        copy_size(master);
+                        copy_size(t->master);
                 }
-                struct pollfd p[2] = {{.fd = master, .events = POLLIN},
+                struct pollfd p[2] = {{.fd = t->master, .events = POLLIN},
                                       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN}};
                 if (poll(p, 2, -1) < 0) {
                         if (errno == EINTR)
@@ -98,7 +119,7 @@ int rt_tty_relay(struct rt_tty *t, struct berth_error **err)
                         break;
                 }
                 if (p[0].revents) {
-                        ssize_t n = read(master, buf, sizeof(buf));
+                        ssize_t n = read(t->master, buf, sizeof(buf));
                         /* EIO: every slave is closed, the process is gone. */
                         if (n <= 0 && !(n < 0 && errno == EINTR))
                                 break;
@@ -108,15 +129,9 @@ int rt_tty_relay(struct rt_tty *t, struct berth_error **err)
                 if (p[1].revents) {
                         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
                         if (n > 0)
-                                util_write_all(master, buf, (size_t)n);
+                                util_write_all(t->master, buf, (size_t)n);
                         else if (n == 0 || errno != EINTR)
                                 in_open = false;
                 }
         }
-        if (raw) {
-                struct berth_error *scratch = NULL;
-                runtime_terminal_restore(STDIN_FILENO, &saved, &scratch);
-                berth_error_free(scratch);
-        }
-        return 0;
 }

@@ -227,6 +227,17 @@ int runtime_process_parse(json_t *obj, const char *what, struct runtime_process 
         json_t *user, *caps, *rlimits, *v;
         if ((r = get_bool(obj, "terminal", what, "process.terminal", &p->terminal, err)) < 0)
                 goto fail;
+        if ((r = get_obj(obj, "consoleSize", what, "process.consoleSize", &v, err)) < 0)
+                goto fail;
+        if (v != NULL) {
+                uint32_t rows = 0, cols = 0;
+                if ((r = get_u32(v, "height", what, "process.consoleSize.height", &rows, err)) <
+                        0 ||
+                    (r = get_u32(v, "width", what, "process.consoleSize.width", &cols, err)) < 0)
+                        goto fail;
+                p->console_rows = rows;
+                p->console_cols = cols;
+        }
         if ((r = get_str(obj, "cwd", what, "process.cwd", &p->cwd, err)) < 0)
                 goto fail;
         if (r == 0 || p->cwd[0] != '/') {

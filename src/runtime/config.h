@@ -68,6 +68,7 @@ struct runtime_caps {
 
 struct runtime_process {
         bool terminal;
+        unsigned int console_rows, console_cols; /* process.consoleSize; 0 when unset */
         char *cwd;
         char **args;
         char **env;

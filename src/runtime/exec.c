@@ -72,6 +72,8 @@ static int exec_child_setup(struct exec_ctx *x, char **exe, struct berth_error *
         if (p->terminal) {
                 _cleanup_close_ int master = -1, slave = -1;
                 if ((r = runtime_terminal_open(&master, &slave, err)) < 0 ||
+                    (r = runtime_terminal_resize(slave, p->console_rows, p->console_cols, err)) <
+                        0 ||
                     (r = sync_send(sync, SYNC_TERMINAL, master, err)) < 0 ||
                     (r = sync_expect(sync, SYNC_TERMINAL_DONE, NULL, err)) < 0 ||
                     (r = runtime_terminal_setup_child(slave, err)) < 0)

@@ -119,8 +119,13 @@ static int enter_cgroup_ns(struct create_ctx *x, int sync, struct berth_error **
 static int setup_terminal(struct create_ctx *x, int sync, struct berth_error **err)
 {
         _cleanup_close_ int master = -1, slave = -1;
+        const struct runtime_process *p = x->c->process;
         int r = runtime_terminal_open(&master, &slave, err);
         if (r < 0)
+                return r;
+        /* Sized before the process runs: a relay that copies the user's
+         * size only later races with the process reading it. */
+        if ((r = runtime_terminal_resize(slave, p->console_rows, p->console_cols, err)) < 0)
                 return r;
         /* The master goes to the parent, which hands it to the console
          * socket: that path is on the host, out of our reach now. */

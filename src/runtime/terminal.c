@@ -81,6 +81,8 @@ int runtime_terminal_setup_child(int slave, struct berth_error **err)
 int runtime_terminal_resize(int fd, unsigned int rows, unsigned int cols, struct berth_error **err)
 {
         struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+        if (rows == 0 || cols == 0)
+                return 0;
         if (rows > 0xffff || cols > 0xffff)
                 return berth_err(err, ERANGE, "terminal size %ux%u out of range", rows, cols);
         if (ioctl(fd, TIOCSWINSZ, &ws) < 0)

@@ -20,7 +20,8 @@ int runtime_terminal_peer_path(int master, char **out, struct berth_error **err)
  * already leads one.  The slave fd itself is closed if it is above 2. */
 int runtime_terminal_setup_child(int slave, struct berth_error **err);
 
-/* process.consoleSize: set the window size of a pty (either side). */
+/* process.consoleSize: set the window size of a pty (either side); a zero
+ * (unset) size leaves it alone. */
 int runtime_terminal_resize(int fd, unsigned int rows, unsigned int cols, struct berth_error **err);
 
 /* For the side that relays a user's terminal (`run -t`, attach): put fd in

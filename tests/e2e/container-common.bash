@@ -3,6 +3,7 @@
 # fixture images loaded on demand, and a teardown that leaves nothing
 # running or mounted even when the test failed half-way.
 load helpers
+bats_require_minimum_version 1.5.0
 
 IMG=busybox:1.38.0-musl
 

@@ -165,6 +165,9 @@ static void test_bad_documents(void **state)
              "config.json: process.cwd: expected an absolute path"},
             {"\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"env\": [\"NOEQUALS\"]}",
              "config.json: process.env: expected KEY=VALUE, got `NOEQUALS`"},
+            {"\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"consoleSize\": {\"height\": "
+             "\"x\"}}",
+             "config.json: process.consoleSize.height: expected an unsigned 32-bit integer"},
             {"\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"user\": {\"uid\": -1}}",
              "config.json: process.user.uid: expected an unsigned 32-bit integer"},
             {"\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"capabilities\": "
@@ -234,7 +237,8 @@ static void test_process_and_linux(void **state)
 {
         _cleanup_free_ char *text = doc(
             "\"process\": {\"cwd\": \"/w\", \"args\": [\"a\", \"b\"], \"env\": [\"A=1\"],"
-            " \"terminal\": true, \"noNewPrivileges\": true,"
+            " \"terminal\": true, \"consoleSize\": {\"height\": 33, \"width\": 101},"
+            " \"noNewPrivileges\": true,"
             " \"user\": {\"uid\": 5, \"gid\": 6, \"umask\": 18},"
             " \"capabilities\": {\"ambient\": [\"cap_net_raw\"], \"effective\": [\"CAP_CHOWN\"]}},"
             " \"hostname\": \"h\","
@@ -248,6 +252,8 @@ static void test_process_and_linux(void **state)
         assert_string_equal(p->cwd, "/w");
         assert_int_equal(strv_len(p->args), 2);
         assert_true(p->terminal);
+        assert_int_equal(p->console_rows, 33);
+        assert_int_equal(p->console_cols, 101);
         assert_true(p->no_new_privileges);
         assert_true(p->has_umask);
         assert_int_equal(p->umask, 022);
