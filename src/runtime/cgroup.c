@@ -339,6 +339,50 @@ int runtime_cgroup_load(json_t *saved, struct runtime_cgroup **out, struct berth
         return 0;
 }
 
+int runtime_cgroup_entry_open(const struct runtime_cgroup *cg, struct runtime_cgroup_entry *e,
+                              struct berth_error **err)
+{
+        e->tasks = xcalloc(cg->n + 1, sizeof(*e->tasks));
+        e->n = 0;
+        e->v2_dir = -1;
+        for (size_t i = 0; i < cg->n; i++) {
+                const struct cgroup_hier *h = &cg->h[i];
+                _cleanup_free_ char *p = h->v2 ? xstrdup(h->dir) : xasprintf("%s/tasks", h->dir);
+                int fd = h->v2 ? open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)
+                               : open(p, O_WRONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        int e2 = errno;
+                        runtime_cgroup_entry_close(e);
+                        return berth_err(err, e2, "opening `%s`", p);
+                }
+                if (h->v2)
+                        e->v2_dir = fd;
+                else
+                        e->tasks[e->n++] = fd;
+        }
+        return 0;
+}
+
+int runtime_cgroup_entry_join(const struct runtime_cgroup_entry *e)
+{
+        for (size_t i = 0; i < e->n; i++)
+                if (write(e->tasks[i], "0", 1) != 1)
+                        return -errno;
+        return 0;
+}
+
+void runtime_cgroup_entry_close(struct runtime_cgroup_entry *e)
+{
+        for (size_t i = 0; i < e->n; i++)
+                close(e->tasks[i]);
+        free(e->tasks);
+        if (e->v2_dir >= 0)
+                close(e->v2_dir);
+        e->tasks = NULL;
+        e->n = 0;
+        e->v2_dir = -1;
+}
+
 int runtime_cgroup_enter(const struct runtime_cgroup *cg, pid_t pid, struct berth_error **err)
 {
         char buf[32];

@@ -114,6 +114,28 @@ int runtime_cgroup_load(json_t *saved, struct runtime_cgroup **out, struct berth
 /* A JSON description that runtime_cgroup_load() takes back (kept in state). */
 json_t *runtime_cgroup_save(const struct runtime_cgroup *cg);
 
+/*
+ * A new init can enter its cgroup without the cgroup threadgroup lock,
+ * whose write side waits for an RCU grace period (5-20 ms on this kind of
+ * machine: most of a container's start-up).  The kernel skips that lock
+ * when a thread moves only itself (it writes "0" to a v1 hierarchy's
+ * `tasks`), and a child cloned with CLONE_INTO_CGROUP is born in its v2
+ * cgroup.  The fds are opened by the caller before the clone: the kernel
+ * checks the opener's credentials, so the init may already be in a new
+ * user namespace when it writes.
+ */
+struct runtime_cgroup_entry {
+        int *tasks; /* each v1 hierarchy's `tasks`, write-only */
+        size_t n;
+        int v2_dir; /* the v2 cgroup's directory, for clone3(), or -1 */
+};
+int runtime_cgroup_entry_open(const struct runtime_cgroup *cg, struct runtime_cgroup_entry *e,
+                              struct berth_error **err);
+/* In the init, first thing: move itself into every v1 hierarchy.
+ * Async-signal-safe; -errno on failure. */
+int runtime_cgroup_entry_join(const struct runtime_cgroup_entry *e);
+void runtime_cgroup_entry_close(struct runtime_cgroup_entry *e);
+
 /* Move pid into every hierarchy of the cgroup. */
 int runtime_cgroup_enter(const struct runtime_cgroup *cg, pid_t pid, struct berth_error **err);
 /* Apply new limits (berth-runtime update). */

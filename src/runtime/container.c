@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ static void ctx_free(struct create_ctx *x)
         runtime_mount_plan_free(x->plan);
         free(x->bundle);
         free(x->rootfs);
+        runtime_cgroup_entry_close(&x->cg_entry);
         runtime_cgroup_free(x->cg);
         if (x->state_dfd >= 0)
                 close(x->state_dfd);
@@ -293,7 +295,7 @@ static int parent_sync(struct create_ctx *x, pid_t pid, struct berth_error **err
          * rootfs meanwhile and waits for SYNC_CGROUP only before it
          * unshares the cgroup namespace and reports READY, so nothing of
          * the container's own runs outside the cgroup. */
-        if ((x->cg && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0) ||
+        if ((x->cg && !x->cg_self && (r = runtime_cgroup_enter(x->cg, pid, err)) < 0) ||
             (x->c->process->has_oom_score_adj &&
              (r = process_set_oom_score_adj(pid, x->c->process->oom_score_adj, err)) < 0) ||
             (r = sync_send(x->sync[0], SYNC_CGROUP, -1, err)) < 0)
@@ -366,7 +368,21 @@ static pid_t clone_init(struct create_ctx *x, struct berth_error **err)
                                          c->ns[RUNTIME_NS_PID].path);
         }
         fflush(NULL);
-        pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+        pid_t pid = -1;
+        if (x->cg_self && x->cg_entry.v2_dir >= 0) {
+                struct clone_args ca = {
+                    .flags = (flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+                    .exit_signal = SIGCHLD,
+                    .cgroup = (uint64_t)x->cg_entry.v2_dir,
+                };
+                pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+                /* A kernel without clone3 or CLONE_INTO_CGROUP: we move
+                 * the init ourselves. */
+                if (pid < 0)
+                        x->cg_self = false;
+        }
+        if (pid < 0)
+                pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
         if (pid == 0)
                 init_main(x);
         int e = errno;
@@ -413,6 +429,7 @@ int runtime_container_create(const char *root, const char *id,
             .lock_fd = -1,
             .start_listen = -1,
             .sync = {-1, -1},
+            .cg_entry = {.v2_dir = -1},
         };
         for (int k = 0; k < RUNTIME_NS_KINDS; k++)
                 x.ns_fds[k] = -1;
@@ -423,6 +440,13 @@ int runtime_container_create(const char *root, const char *id,
         if ((r = save_creating_state(&x, err)) < 0 || (r = make_cgroup(&x, err)) < 0 ||
             (r = save_creating_state(&x, err)) < 0 || (r = make_start_socket(&x, err)) < 0)
                 goto fail;
+        if (x.cg) {
+                struct berth_error *scratch = NULL;
+                x.cg_self = runtime_cgroup_entry_open(x.cg, &x.cg_entry, &scratch) == 0;
+                if (!x.cg_self)
+                        log_debug("the init can't enter its cgroup itself: %s", scratch->msg);
+                berth_error_free(scratch);
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x.sync) < 0) {
                 r = berth_err(err, errno, "socketpair");
                 goto fail;

@@ -2,6 +2,7 @@
 #ifndef BERTH_RUNTIME_CREATE_H
 #define BERTH_RUNTIME_CREATE_H
 
+#include "runtime/cgroup.h"
 #include "runtime/internal.h"
 #include "runtime/runtime.h"
 
@@ -14,6 +15,8 @@ struct create_ctx {
         char *bundle;              /* absolute */
         char *rootfs;              /* absolute */
         struct runtime_cgroup *cg; /* NULL without cgroup support */
+        struct runtime_cgroup_entry cg_entry;
+        bool cg_self; /* the init enters its cgroup itself (cg_entry) */
         int state_dfd;
         int lock_fd;                         /* flock on the state dir while creating */
         int start_listen;                    /* the init accepts `start` on it */

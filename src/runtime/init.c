@@ -265,7 +265,13 @@ void init_main(struct create_ctx *x)
         /* Die with the parent while it still owns us (until READY). */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         umask(0);
-        if (init_setup(x, sync, &stage, &err) < 0) {
+        if (x->cg_self) {
+                int r = runtime_cgroup_entry_join(&x->cg_entry);
+                if (r < 0)
+                        berth_err(&err, -r, "entering the container's cgroup");
+                runtime_cgroup_entry_close(&x->cg_entry);
+        }
+        if (err != NULL || init_setup(x, sync, &stage, &err) < 0) {
                 sync_send_error(sync, stage, err);
                 _exit(1);
         }
