@@ -39,16 +39,18 @@ char *container_attach_dir(const struct container_engine *e)
         return xasprintf("%s/attach", e->runroot);
 }
 
+char *container_helper_path(const struct container_engine *e, const char *name)
+{
+        const char *slash = strrchr(e->self, '/');
+        return slash ? xasprintf("%.*s/%s", (int)(slash - e->self), e->self, name) : xstrdup(name);
+}
+
 int container_init_binary(const struct container_engine *e, char **path, struct berth_error **err)
 {
         _cleanup_free_ char *p = xasprintf("%s/berth-init", e->runroot);
         if (util_path_mkdir_p(e->runroot, 0700, err) < 0)
                 return berth_err_ret(*err);
-        /* berth-init sits beside the berth binary. */
-        _cleanup_free_ char *self = xstrdup(e->self);
-        char *slash = strrchr(self, '/');
-        _cleanup_free_ char *src =
-            slash ? xasprintf("%.*s/berth-init", (int)(slash - self), self) : xstrdup("berth-init");
+        _cleanup_free_ char *src = container_helper_path(e, "berth-init");
         _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return berth_err(err, errno, "opening the init binary `%s`", src);
