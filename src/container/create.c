@@ -224,12 +224,15 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         json_t *args = json_object_get(json_object_get(spec, "process"), "args");
         size_t i;
         json_t *a;
+        /* Path and Args are the command as given: --init's "/dev/init --"
+         * is the spec's alone, as in Docker (inspect, ps). */
+        size_t first = o->init ? 2 : 0;
         r->args = xcalloc(1, sizeof(char *));
         json_array_foreach(args, i, a)
         {
-                if (i == 0)
+                if (i == first)
                         r->path = xstrdup(json_string_value(a));
-                else
+                else if (i > first)
                         strv_append(&r->args, json_string_value(a));
         }
         r->hostname = xstrdup(hostname);
