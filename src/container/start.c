@@ -144,7 +144,8 @@ int container_start(const struct container_engine *e, const char *id, bool attac
         } else {
                 started = container_start_finish(rd, err);
         }
-        /* A monitor that could not run, or died, never honoured --rm. */
+        /* A monitor honours --rm itself; one that could not run, or died
+         * before reporting, did not (removing twice is harmless). */
         if (started < 0 && r->auto_remove) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 (void)container_remove(e, r->id, true, true, &scratch);
