@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -334,23 +335,32 @@ static int create_container(struct monitor *m, struct berth_error **err)
         return 0;
 }
 
-/* The linker's bounds of the program's read-only code. */
-extern char __executable_start[], etext[];
+/* Drop the pages of the program's read-only segments (code, constants). */
+static int drop_readonly(struct dl_phdr_info *info, size_t size, void *data)
+{
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+                if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+                        continue;
+                uintptr_t lo = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+                uintptr_t hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        }
+        return 1; /* the program itself comes first: that is all */
+}
 
 /*
  * Creating the container parsed its config and compiled its seccomp
- * filter: heap and code that relaying output never touches.  Give both
- * back, so that what a running container costs is the relay's own working
- * set.  The code pages are never written, so dropping them only means
- * that a later create reads them again from the page cache.
+ * filter: heap, code and constants that relaying output never touches.
+ * Give them back, so that what a running container costs is the relay's
+ * own working set.  Read-only pages are never written, so dropping them
+ * only means that a later create reads them again from the page cache.
  */
 static void shed_memory(void)
 {
         malloc_trim(0);
-        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-        uintptr_t lo = (uintptr_t)__executable_start, hi = (uintptr_t)etext & ~(page - 1);
-        if (hi > lo)
-                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        dl_iterate_phdr(drop_readonly, NULL);
 }
 
 static void wait_attach(struct monitor *m)
