@@ -31,6 +31,8 @@ monitor_of() {
 	kill -0 "$mon"
 	[ "$(readlink "/proc/$mon/exe")" = "$BUILD/src/cli/berth-monitor" ]
 	tr '\0' '\n' <"/proc/$mon/cmdline" | grep -qx "$id"
+	# Static, so that it maps no shared library (ASan builds can't be).
+	ldd "$BERTH" | grep -q libasan || ! grep -q '\.so' "/proc/$mon/maps"
 	# A session of its own, with no terminal (none of the CLI's
 	# signals), and the init's parent.
 	[ "$(stat_field "$mon" 6)" != "$(stat_field $$ 6)" ]
