@@ -18,6 +18,11 @@ stat_field() {
 	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f"$(($2 - 2))"
 }
 
+# Process $1 has exited (init may not have reaped it yet).
+gone() {
+	[ ! -d "/proc/$1" ] || grep -q '^State:.*zombie' "/proc/$1/status"
+}
+
 # The monitor of container $1, found by its command line.
 monitor_of() {
 	pgrep -f -- "--root $ROOT --runroot $RUNROOT container-monitor .*$1"
@@ -32,7 +37,10 @@ monitor_of() {
 	[ "$(readlink "/proc/$mon/exe")" = "$BUILD/src/cli/berth-monitor" ]
 	tr '\0' '\n' <"/proc/$mon/cmdline" | grep -qx "$id"
 	# Static, so that it maps no shared library (ASan builds can't be).
-	ldd "$BERTH" | grep -q libasan || ! grep -q '\.so' "/proc/$mon/maps"
+	if ! ldd "$BERTH" | grep -q libasan; then
+		run grep '\.so' "/proc/$mon/maps"
+		[ "$status" -eq 1 ]
+	fi
 	# A session of its own, with no terminal (none of the CLI's
 	# signals), and the init's parent.
 	[ "$(stat_field "$mon" 6)" != "$(stat_field $$ 6)" ]
@@ -51,8 +59,8 @@ monitor_of() {
 	kill -9 "$pid"
 	wait_status $id exited
 	[ "$(B inspect -f '{{.State.ExitCode}}' $id)" = 137 ]
-	for i in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$mon" 2>/dev/null
+	for i in $(seq 50); do gone "$mon" && break; sleep 0.1; done
+	gone "$mon"
 	B rm $id
 	assert_clean
 }
@@ -71,7 +79,7 @@ monitor_of() {
 	[ "$(monitor_of $id)" = "$mon" ]
 	[ "$(stat_field "$(B inspect -f '{{.State.Pid}}' $id)" 4)" = "$mon" ]
 	B rm -f $id
-	! kill -0 "$mon" 2>/dev/null
+	gone "$mon"
 	assert_clean
 }
 
