@@ -18,6 +18,8 @@ packages=(
 	podman
 	# berth-runtime driven by real engines (e2e interop tests)
 	containerd docker.io runc crun
+	# make demo fetches from a container's web server
+	curl
 )
 
 missing=()

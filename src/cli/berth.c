@@ -51,7 +51,6 @@ static const struct cli_command commands[] = {
     {"rename", cli_cmd_rename, "Rename a container"},
     {"stats", cli_cmd_stats, "Show containers' resource usage"},
     {"container", cli_cmd_container, "Manage containers"},
-    {"container-monitor", cli_cmd_container_monitor, NULL},
     {"volume", cli_cmd_volume, "Manage volumes"},
     {"cp", cli_cmd_cp, "Copy files between a container and the host"},
     {"diff", cli_cmd_diff, "List the changes in a container's filesystem"},
@@ -76,8 +75,7 @@ static void usage(FILE *out)
               "A container engine with Docker's command line.\n\nCommands:\n",
               out);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (commands[i].summary != NULL) /* hidden: internal commands */
-                        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+                fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

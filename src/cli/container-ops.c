@@ -9,7 +9,6 @@
 
 #include "cli/container.h"
 #include "container/attach.h"
-#include "container/monitor.h"
 #include "container/options.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -315,23 +314,4 @@ int cli_cmd_container(const struct cli_global *g, int argc, char **argv, struct 
                         return sub[i].run(g, argc - 1, argv + 1, err);
                 }
         return cli_usage_error(err, "container", "unknown command `%s`", argv[1]);
-}
-
-int cli_cmd_container_monitor(const struct cli_global *g, int argc, char **argv,
-                              struct berth_error **err)
-{
-        int report = -1;
-        bool attach_wait = false;
-        int i = 1;
-        for (; i < argc && argv[i][0] == '-'; i++) {
-                if (strcmp(argv[i], "--report-fd") == 0 && i + 1 < argc)
-                        report = atoi(argv[++i]);
-                else if (strcmp(argv[i], "--attach-wait") == 0)
-                        attach_wait = true;
-        }
-        if (i >= argc)
-                return cli_usage_error(err, "container-monitor", "requires a container ID");
-        struct container_engine e;
-        cli_engine(g, &e);
-        return container_monitor_main(&e, argv[i], report, attach_wait);
 }

@@ -34,8 +34,5 @@ int cli_cmd_rename(const struct cli_global *g, int argc, char **argv, struct ber
 int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 /* `container SUBCOMMAND`: ls, inspect, prune and the verbs above. */
 int cli_cmd_container(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
-/* Hidden: the per-container monitor. */
-int cli_cmd_container_monitor(const struct cli_global *g, int argc, char **argv,
-                              struct berth_error **err);
 
 #endif

@@ -224,12 +224,15 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         json_t *args = json_object_get(json_object_get(spec, "process"), "args");
         size_t i;
         json_t *a;
+        /* Path and Args are the command as given: --init's "/dev/init --"
+         * is the spec's alone, as in Docker (inspect, ps). */
+        size_t first = o->init ? 2 : 0;
         r->args = xcalloc(1, sizeof(char *));
         json_array_foreach(args, i, a)
         {
-                if (i == 0)
+                if (i == first)
                         r->path = xstrdup(json_string_value(a));
-                else
+                else if (i > first)
                         strv_append(&r->args, json_string_value(a));
         }
         r->hostname = xstrdup(hostname);
@@ -244,14 +247,19 @@ static int set_created(struct container_record *r, void *data, struct berth_erro
 {
         struct container_record *src = data;
         /* Move the bundle's results in; the record on disk has the rest. */
+        free(r->path);
         r->path = steal_pointer(&src->path);
         strv_free(r->args);
         r->args = steal_pointer(&src->args);
+        free(r->hostname);
         r->hostname = steal_pointer(&src->hostname);
+        free(r->rootfs_driver);
         r->rootfs_driver = steal_pointer(&src->rootfs_driver);
+        container_record_mounts_clear(r);
         r->mounts = steal_pointer(&src->mounts);
         r->n_mounts = src->n_mounts;
         src->n_mounts = 0;
+        free(r->log_path);
         r->log_path = xstrdup(src->log_path);
         return 0;
 }

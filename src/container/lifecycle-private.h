@@ -13,6 +13,10 @@
 /* n random bytes as 2n hex digits (fresh string). */
 char *container_random_hex(size_t n);
 
+/* A program built beside berth (berth-init, berth-monitor), by the path
+ * of e->self (fresh string). */
+char *container_helper_path(const struct container_engine *e, const char *name);
+
 /* --init: a copy of berth-init (built beside berth, static) at
  * <runroot>/berth-init, made once, which the spec binds read-only at
  * /dev/init (a copy, so nothing a container does to it reaches the

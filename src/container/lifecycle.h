@@ -21,14 +21,14 @@
  *   <root>/containers/<id>/<id>-json.log    the log (Docker's json-file)
  *   <runroot>/runtime/                      the OCI runtime's state
  *   <runroot>/attach/<id>                   the monitor's attach socket
- * A running container has a monitor (berth re-executed as
- * `berth container-monitor <id>`): see container/monitor.h.
+ * A running container has a monitor (berth-monitor, a static program
+ * built beside berth): see container/monitor.h.
  */
 
 struct container_engine {
         const char *root;
         const char *runroot;
-        const char *self; /* the berth binary, re-executed as the monitor */
+        const char *self; /* the berth binary: berth-init and berth-monitor sit beside it */
 };
 
 /* <runroot>/runtime (fresh string). */

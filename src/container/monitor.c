@@ -6,10 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -332,6 +335,34 @@ static int create_container(struct monitor *m, struct berth_error **err)
         return 0;
 }
 
+/* Drop the pages of the program's read-only segments (code, constants). */
+static int drop_readonly(struct dl_phdr_info *info, size_t size, void *data)
+{
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+                if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+                        continue;
+                uintptr_t lo = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+                uintptr_t hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+                (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        }
+        return 1; /* the program itself comes first: that is all */
+}
+
+/*
+ * Creating the container parsed its config and compiled its seccomp
+ * filter: heap, code and constants that relaying output never touches.
+ * Give them back, so that what a running container costs is the relay's
+ * own working set.  Read-only pages are never written, so dropping them
+ * only means that a later create reads them again from the page cache.
+ */
+static void shed_memory(void)
+{
+        malloc_trim(0);
+        dl_iterate_phdr(drop_readonly, NULL);
+}
+
 static void wait_attach(struct monitor *m)
 {
         report(m, "ready\n");
@@ -620,6 +651,7 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                                           .count_restart = !first};
                 record_state(&m, &up);
                 report_done(&m, NULL);
+                shed_memory();
                 int code = event_loop(&m);
                 close_stdio(&m);
                 _cleanup_error_ struct berth_error *scratch = NULL;

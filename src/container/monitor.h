@@ -7,14 +7,13 @@
 #include "container/lifecycle.h"
 
 /*
- * The per-container monitor: `berth container-monitor [--report-fd N]
- * [--attach-wait] ID`, started detached (setsid, double fork) by
- * container_start().  It mounts the rootfs, creates and starts the
- * container through the runtime library in-process, owns its stdio (pipes,
- * or a pty with -t), writes the json-file log, serves the attach socket,
- * reports start-up success or failure once on report_fd, waits for the
- * exit, records it, applies the restart policy, tears the container down
- * and honours --rm.  Returns the process's exit status.
+ * The per-container monitor: `berth-monitor --root DIR --runroot DIR
+ * container-monitor [--report-fd N] [--attach-wait] ID` (monitor-main.c),
+ * started detached (setsid, double fork) by container_start().  It mounts the rootfs, creates and
+ * starts the container through the runtime library in-process, owns its stdio (pipes, or a pty with
+ * -t), writes the json-file log, serves the attach socket, reports start-up success or failure once
+ * on report_fd, waits for the exit, records it, applies the restart policy, tears the container
+ * down and honours --rm.  Returns the process's exit status.
  */
 int container_monitor_main(const struct container_engine *e, const char *id, int report_fd,
                            bool attach_wait);

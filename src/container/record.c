@@ -16,6 +16,20 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
+void container_record_mounts_clear(struct container_record *r)
+{
+        for (size_t i = 0; i < r->n_mounts; i++) {
+                free(r->mounts[i].type);
+                free(r->mounts[i].name);
+                free(r->mounts[i].source);
+                free(r->mounts[i].destination);
+                free(r->mounts[i].mode);
+        }
+        free(r->mounts);
+        r->mounts = NULL;
+        r->n_mounts = 0;
+}
+
 void container_record_free(struct container_record *r)
 {
         if (r == NULL)
@@ -33,14 +47,7 @@ void container_record_free(struct container_record *r)
         free(r->state.started_at);
         free(r->state.finished_at);
         free(r->log_path);
-        for (size_t i = 0; i < r->n_mounts; i++) {
-                free(r->mounts[i].type);
-                free(r->mounts[i].name);
-                free(r->mounts[i].source);
-                free(r->mounts[i].destination);
-                free(r->mounts[i].mode);
-        }
-        free(r->mounts);
+        container_record_mounts_clear(r);
         free(r->config_json);
         free(r->host_config_json);
         free(r);
@@ -101,15 +108,51 @@ char *container_name_generate(void)
         return xasprintf("%s_%s", adjectives[r % na], surnames[(r / na) % ns]);
 }
 
+/* n as exactly width decimal digits at p; returns the end. */
+static char *put_digits(char *p, unsigned long n, int width)
+{
+        for (int i = width - 1; i >= 0; i--, n /= 10)
+                p[i] = (char)('0' + n % 10);
+        return p + width;
+}
+
+char *container_time_format(char *p, const struct timespec *ts)
+{
+        /* The civil date of a day number (Hinnant's days_from_civil,
+         * inverted): arithmetic in place of gmtime's time zone code, which
+         * would stay resident in every monitor. */
+        long days = ts->tv_sec / 86400, secs = ts->tv_sec % 86400;
+        long z = days + 719468, era = z / 146097;
+        long doe = z - era * 146097;
+        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153;
+        long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+        p = put_digits(p, yoe + era * 400 + (month <= 2), 4);
+        *p++ = '-';
+        p = put_digits(p, month, 2);
+        *p++ = '-';
+        p = put_digits(p, day, 2);
+        *p++ = 'T';
+        p = put_digits(p, secs / 3600, 2);
+        *p++ = ':';
+        p = put_digits(p, secs / 60 % 60, 2);
+        *p++ = ':';
+        p = put_digits(p, secs % 60, 2);
+        *p++ = '.';
+        p = put_digits(p, ts->tv_nsec, 9);
+        *p++ = 'Z';
+        *p = '\0';
+        return p;
+}
+
 char *container_time_now(void)
 {
         struct timespec ts;
-        struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[32];
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+        char buf[CONTAINER_TIME_LEN + 1];
+        container_time_format(buf, &ts);
+        return xstrdup(buf);
 }
 
 int container_time_parse(const char *s, struct timespec *out)

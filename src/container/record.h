@@ -90,6 +90,8 @@ struct container_record {
 };
 
 void container_record_free(struct container_record *r);
+/* Free r's mounts and leave it with none. */
+void container_record_mounts_clear(struct container_record *r);
 void container_record_freep(struct container_record **r);
 #define _cleanup_container_record_ __attribute__((cleanup(container_record_freep)))
 
@@ -99,6 +101,10 @@ bool container_name_valid(const char *name);
 char *container_name_generate(void);
 /* "2026-12-03T20:04:46.123456789Z" for now. */
 char *container_time_now(void);
+/* The same for ts (UTC, years 1970-9999) at p, NUL-terminated: returns
+ * the end, CONTAINER_TIME_LEN bytes on. */
+#define CONTAINER_TIME_LEN 30
+char *container_time_format(char *p, const struct timespec *ts);
 /* Parses the above into a timespec; -EINVAL when malformed. */
 int container_time_parse(const char *s, struct timespec *out);
 

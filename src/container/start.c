@@ -41,11 +41,9 @@ static char *read_line(int fd)
         return xstrdup(buf);
 }
 
-int container_start_finish(int report_fd, struct berth_error **err)
+/* A report line that is not success, as the error it carries. */
+static int report_error(const char *line, struct berth_error **err)
 {
-        _cleanup_free_ char *line = read_line(report_fd);
-        if (strcmp(line, "ok") == 0)
-                return 0;
         if (strncmp(line, "err ", 4) == 0) {
                 char *end = NULL;
                 long code = strtol(line + 4, &end, 10);
@@ -55,9 +53,18 @@ int container_start_finish(int report_fd, struct berth_error **err)
         return berth_err(err, EIO, "the container's monitor died before reporting");
 }
 
+int container_start_finish(int report_fd, struct berth_error **err)
+{
+        _cleanup_free_ char *line = read_line(report_fd);
+        return strcmp(line, "ok") == 0 ? 0 : report_error(line, err);
+}
+
 static pid_t spawn_monitor(const struct container_engine *e, const char *id, bool attach_wait,
                            int report_w, struct berth_error **err)
 {
+        /* A program of its own, not berth re-executed: it lives as long as
+         * the container, and carries none of the CLI's libraries. */
+        _cleanup_free_ char *monitor = container_helper_path(e, "berth-monitor");
         pid_t child = fork();
         if (child < 0)
                 return berth_err(err, errno, "fork");
@@ -81,7 +88,7 @@ static pid_t spawn_monitor(const struct container_engine *e, const char *id, boo
         fcntl(report_w, F_SETFD, fl & ~FD_CLOEXEC);
         char fdbuf[16];
         snprintf(fdbuf, sizeof(fdbuf), "%d", report_w);
-        const char *argv[] = {"berth",
+        const char *argv[] = {"berth-monitor",
                               "--root",
                               e->root,
                               "--runroot",
@@ -92,7 +99,8 @@ static pid_t spawn_monitor(const struct container_engine *e, const char *id, boo
                               attach_wait ? "--attach-wait" : id,
                               attach_wait ? id : NULL,
                               NULL};
-        execv(e->self, (char **)argv);
+        execv(monitor, (char **)argv);
+        dprintf(report_w, "err %d running the monitor `%s`\n", errno, monitor);
         _exit(127);
 }
 
@@ -125,19 +133,22 @@ int container_start(const struct container_engine *e, const char *id, bool attac
                 return child;
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
                 ;
+        int started;
         if (attach_wait) {
                 _cleanup_free_ char *line = read_line(rd);
-                if (strcmp(line, "ready") != 0) {
-                        if (strncmp(line, "err ", 4) == 0) {
-                                char *end = NULL;
-                                long code = strtol(line + 4, &end, 10);
-                                return berth_err(err, (int)code, "%s",
-                                                 end && *end == ' ' ? end + 1 : "");
-                        }
-                        return berth_err(err, EIO, "the container's monitor died before reporting");
+                if (strcmp(line, "ready") == 0) {
+                        *ready_fd = steal_fd(&rd);
+                        return 0;
                 }
-                *ready_fd = steal_fd(&rd);
-                return 0;
+                started = report_error(line, err);
+        } else {
+                started = container_start_finish(rd, err);
         }
-        return container_start_finish(rd, err);
+        /* A monitor honours --rm itself; one that could not run, or died
+         * before reporting, did not (removing twice is harmless). */
+        if (started < 0 && r->auto_remove) {
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                (void)container_remove(e, r->id, true, true, &scratch);
+        }
+        return started;
 }

@@ -39,16 +39,18 @@ char *container_attach_dir(const struct container_engine *e)
         return xasprintf("%s/attach", e->runroot);
 }
 
+char *container_helper_path(const struct container_engine *e, const char *name)
+{
+        const char *slash = strrchr(e->self, '/');
+        return slash ? xasprintf("%.*s/%s", (int)(slash - e->self), e->self, name) : xstrdup(name);
+}
+
 int container_init_binary(const struct container_engine *e, char **path, struct berth_error **err)
 {
         _cleanup_free_ char *p = xasprintf("%s/berth-init", e->runroot);
         if (util_path_mkdir_p(e->runroot, 0700, err) < 0)
                 return berth_err_ret(*err);
-        /* berth-init sits beside the berth binary. */
-        _cleanup_free_ char *self = xstrdup(e->self);
-        char *slash = strrchr(self, '/');
-        _cleanup_free_ char *src =
-            slash ? xasprintf("%.*s/berth-init", (int)(slash - self), self) : xstrdup("berth-init");
+        _cleanup_free_ char *src = container_helper_path(e, "berth-init");
         _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return berth_err(err, errno, "opening the init binary `%s`", src);
@@ -144,10 +146,23 @@ int container_monitor_wait(int pidfd, int timeout_ms)
         return r > 0;
 }
 
+static char *put_str(char *p, const char *s)
+{
+        size_t n = strlen(s);
+        memcpy(p, s, n);
+        return p + n;
+}
+
+/*
+ * Built by hand, with no stdio: the monitor makes one of these for every
+ * line a container prints, and each libc routine it calls is code that
+ * stays resident in every monitor.
+ */
 char *container_log_line(const char *stream, const char *buf, size_t len)
 {
-        /* Escaped by hand: the monitor builds no JSON documents. */
-        char *esc = xmalloc(len * 6 + 1), *q = esc;
+        static const char hex[] = "0123456789abcdef";
+        char *line = xmalloc(len * 6 + strlen(stream) + 40 + CONTAINER_TIME_LEN), *q = line;
+        q = put_str(q, "{\"log\":\"");
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)buf[i];
                 switch (c) {
@@ -168,18 +183,21 @@ char *container_log_line(const char *stream, const char *buf, size_t len)
                         break;
                 default:
                         if (c < 0x20 || c == 0x7f) {
-                                snprintf(q, 7, "\\u%04x", c);
-                                q += 6;
+                                q = put_str(q, "\\u00");
+                                *q++ = hex[c >> 4], *q++ = hex[c & 15];
                         } else {
                                 *q++ = (char)c;
                         }
                 }
         }
+        q = put_str(q, "\",\"stream\":\"");
+        q = put_str(q, stream);
+        q = put_str(q, "\",\"time\":\"");
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        q = container_time_format(q, &ts);
+        q = put_str(q, "\"}\n");
         *q = '\0';
-        _cleanup_free_ char *now = container_time_now();
-        char *line =
-            xasprintf("{\"log\":\"%s\",\"stream\":\"%s\",\"time\":\"%s\"}\n", esc, stream, now);
-        free(esc);
         return line;
 }
 

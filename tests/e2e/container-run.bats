@@ -174,6 +174,11 @@ cg() { cat "/sys/fs/cgroup/$1/berth/$2/$3"; }
 @test "run: --init is pid 1, reaps, forwards signals, exits with the child's status" {
 	run B run --rm --init $IMG ps -o pid,args
 	[[ "${lines[1]}" == *"1 /dev/init -- ps"* ]]
+	# The record has the command as given, as Docker's: init is the spec's.
+	id=$(B create --init $IMG sleep 5)
+	[ "$(B inspect -f '{{.Path}} {{.Args}}' $id)" = "sleep [5]" ]
+	B ps -a --format '{{.Command}}' | grep -qx '"sleep 5"'
+	B rm $id
 	run B run --rm --init $IMG sh -c 'exit 7'
 	[ "$status" -eq 7 ]
 	id=$(B run -d --init $IMG sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done')

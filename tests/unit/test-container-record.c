@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "container/record.h"
@@ -108,6 +109,37 @@ static void test_names_and_time(void **state)
         assert_int_equal(container_time_parse("yesterday", &ts), -EINVAL);
 }
 
+/* The hand-made date against gmtime and strftime: the epoch, leap days,
+ * century years, the ends of months and years, and a walk through the
+ * range a day and a bit at a time. */
+static void test_time_format(void **state)
+{
+        const time_t fixed[] = {0,
+                                59,
+                                86399,
+                                86400,
+                                951782400 /* 2000-02-29 */,
+                                4107542400 /* 2100-03-01 */,
+                                253402300799 /* 9999-12-31 */,
+                                1709164800 /* 2024-02-29 */,
+                                1798761599 /* 2026-12-31 */};
+        size_t n = sizeof(fixed) / sizeof(fixed[0]);
+        for (size_t i = 0; i < n + 30000; i++) {
+                struct timespec ts = {i < n ? fixed[i] : (time_t)(i - n) * 90061 * 100 / 97,
+                                      (long)(i * 7919) % 1000000000};
+                char got[CONTAINER_TIME_LEN + 1], want[64], day[32];
+                struct tm tm;
+                gmtime_r(&ts.tv_sec, &tm);
+                strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+                snprintf(want, sizeof(want), "%s.%09ldZ", day, ts.tv_nsec);
+                assert_ptr_equal(container_time_format(got, &ts), got + CONTAINER_TIME_LEN);
+                assert_string_equal(got, want);
+                struct timespec back;
+                assert_int_equal(container_time_parse(got, &back), 0);
+                assert_int_equal(back.tv_sec, ts.tv_sec);
+        }
+}
+
 static void test_create_lookup_rename_remove(void **state)
 {
         _cleanup_free_ char *root = tmp_root();
@@ -203,6 +235,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_roundtrip),
             cmocka_unit_test(test_names_and_time),
+            cmocka_unit_test(test_time_format),
             cmocka_unit_test(test_create_lookup_rename_remove),
             cmocka_unit_test(test_concurrent_create),
         };
