@@ -208,17 +208,19 @@ int cli_cmd_rmi(const struct cli_global *g, int argc, char **argv, struct berth_
                                              {"no-prune", no_argument, NULL, 'n'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
-        bool force = false;
+        struct storage_rmi_opts o = {0};
         int c;
         while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'f':
-                        force = true;
+                        o.force = true;
                         break;
                 case 'n':
+                        o.no_prune = true;
                         break;
                 case 'h':
-                        puts("Usage: berth rmi [-f] IMAGE...");
+                        puts("Usage: berth rmi [-f] [--no-prune] IMAGE...\n\n"
+                             "--no-prune keeps the untagged parents of a removed image.");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
@@ -227,7 +229,7 @@ int cli_cmd_rmi(const struct cli_global *g, int argc, char **argv, struct berth_
         if (optind >= argc)
                 return cli_usage_error(err, "rmi", "requires at least 1 image");
         struct storage_rmi_result res = {0};
-        int r = storage_image_remove(g->root, argv + optind, force, &res, err);
+        int r = storage_image_remove(g->root, argv + optind, &o, &res, err);
         for (char **u = res.untagged; u && *u; u++)
                 printf("Untagged: %s\n", *u);
         for (char **d = res.deleted; d && *d; d++)

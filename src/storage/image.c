@@ -80,7 +80,7 @@ int storage_image_load(const char *root, const char *path, const struct image_lo
 
 /* ---- containers: the contract with container/ ---- */
 
-int storage_image_in_use(struct image_store *s, const char *id, char **container)
+int storage_image_in_use(struct image_store *s, const char *id, char **container, bool *running)
 {
         _cleanup_close_ int fd =
             openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -90,6 +90,7 @@ int storage_image_in_use(struct image_store *s, const char *id, char **container
         if (d == NULL)
                 return 0;
         struct dirent *de;
+        int found = 0;
         while ((de = readdir(d)) != NULL) {
                 if (de->d_name[0] == '.')
                         continue;
@@ -99,13 +100,23 @@ int storage_image_in_use(struct image_store *s, const char *id, char **container
                 if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
                         continue;
                 const char *img = json_string_value(json_object_get(root, "Image"));
-                if (img != NULL && strcmp(img, id) == 0) {
-                        if (container != NULL)
-                                *container = xstrdup(de->d_name);
-                        return 1;
+                if (img == NULL || strcmp(img, id) != 0)
+                        continue;
+                bool up = json_is_true(json_object_get(json_object_get(root, "State"), "Running"));
+                /* A running one names the conflict that force can't lift. */
+                if (found && !up)
+                        continue;
+                found = 1;
+                if (container != NULL) {
+                        free(*container);
+                        *container = xstrdup(de->d_name);
                 }
+                if (running != NULL)
+                        *running = up;
+                if (up)
+                        break;
         }
-        return 0;
+        return found;
 }
 
 /* ---- garbage collection ---- */
@@ -175,9 +186,80 @@ static char *short_id(const char *id)
         return xstrndup(image_digest_hex(id), 12);
 }
 
-static int remove_one(struct image_store *s, struct image_db *db, const char *what, bool force,
-                      struct storage_rmi_result *out, struct berth_error **err)
+/* Each image's config, read once: rmi and prune ask for parents and
+ * children again as images go. */
+struct lineage {
+        struct image_db *db;
+        size_t n;
+        char (*ids)[IMAGE_DIGEST_LEN];
+        struct image_config **configs;
+};
+
+static void lineage_load(struct image_store *s, struct image_db *db, struct lineage *l)
 {
+        l->db = db;
+        l->n = db->n_images;
+        l->configs = image_db_configs(s, db);
+        l->ids = xcalloc(l->n + 1, IMAGE_DIGEST_LEN);
+        for (size_t i = 0; i < l->n; i++)
+                memcpy(l->ids[i], db->images[i].id, IMAGE_DIGEST_LEN);
+}
+
+static void lineage_clear(struct lineage *l)
+{
+        image_configs_free(l->configs, l->n);
+        free(l->ids);
+}
+
+/* id's parent among the images db has now (NULL for none), and how many
+ * of them have id as their parent. */
+static const char *lineage_of(const struct lineage *l, const char *id, size_t *children)
+{
+        struct image_db *db = l->db;
+        _cleanup_free_ struct image_config **configs = xcalloc(db->n_images + 1, sizeof(*configs));
+        _cleanup_free_ ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        ssize_t self = -1;
+        for (size_t i = 0; i < db->n_images; i++) {
+                for (size_t k = 0; k < l->n; k++)
+                        if (strcmp(l->ids[k], db->images[i].id) == 0)
+                                configs[i] = l->configs[k];
+                if (strcmp(db->images[i].id, id) == 0)
+                        self = (ssize_t)i;
+        }
+        image_config_parents(configs, db->n_images, parent);
+        *children = 0;
+        for (size_t i = 0; i < db->n_images; i++)
+                *children += self >= 0 && parent[i] == self;
+        return self >= 0 && parent[self] >= 0 ? db->images[parent[self]].id : NULL;
+}
+
+/* Docker's rmi without --no-prune: after an image goes, its parent goes
+ * too while it has no name, no container and no other child. */
+static void prune_parents(struct image_store *s, const struct lineage *l, const char *parent_in,
+                          struct storage_rmi_result *out)
+{
+        char parent[IMAGE_DIGEST_LEN];
+        snprintf(parent, sizeof(parent), "%s", parent_in ? parent_in : "");
+        while (parent[0] != '\0') {
+                struct image_record *rec = image_db_find_id(l->db, parent);
+                size_t ntags = 0, children = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(l->db, rec, &ntags);
+                const char *next = lineage_of(l, parent, &children);
+                if (ntags > 0 || children > 0 || storage_image_in_use(s, parent, NULL, NULL) != 0)
+                        return;
+                strv_append(&out->deleted, parent);
+                char grand[IMAGE_DIGEST_LEN];
+                snprintf(grand, sizeof(grand), "%s", next ? next : "");
+                image_db_remove(l->db, parent);
+                memcpy(parent, grand, IMAGE_DIGEST_LEN);
+        }
+}
+
+static int remove_one(struct image_store *s, const struct lineage *l, const char *what,
+                      const struct storage_rmi_opts *o, struct storage_rmi_result *out,
+                      struct berth_error **err)
+{
+        struct image_db *db = l->db;
         struct image_record *rec = NULL;
         _cleanup_free_ char *matched = NULL;
         int r = image_db_resolve(db, what, &rec, &matched, err);
@@ -187,25 +269,43 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
                 return berth_err(err, 0, "No such image: %s", what);
         char id[IMAGE_DIGEST_LEN];
         memcpy(id, rec->id, IMAGE_DIGEST_LEN);
-        size_t ntags = 0;
+        size_t ntags = 0, children = 0;
         _cleanup_free_ const char **tags = image_db_tags_of(db, rec, &ntags);
         _cleanup_free_ char *container = NULL;
-        bool used = storage_image_in_use(s, id, &container) > 0;
+        bool running = false;
+        bool used = storage_image_in_use(s, id, &container, &running) > 0;
         _cleanup_free_ char *sid = short_id(id);
+        const char *parent = lineage_of(l, id, &children);
+        char parent_id[IMAGE_DIGEST_LEN];
+        snprintf(parent_id, sizeof(parent_id), "%s", parent ? parent : "");
+        bool by_name = matched != NULL && strchr(matched, '@') == NULL;
 
         /* By name, with other names left: only that name goes. */
-        if (matched != NULL && strchr(matched, '@') == NULL && ntags > 1) {
+        if (by_name && ntags > 1) {
                 _cleanup_free_ char *fam = image_reference_familiar_name(matched);
                 image_db_untag(db, matched);
                 strv_append(&out->untagged, fam);
                 return 0;
         }
-        if (used && !force)
+        if (used && by_name && !o->force) {
+                _cleanup_free_ char *fam = image_reference_familiar_name(matched);
                 return berth_err(err, EBUSY,
-                                 "conflict: unable to remove image %s (must force) - container "
-                                 "%.12s is using it",
-                                 matched ? matched : sid, container);
-        if (matched == NULL && ntags > 1 && !force)
+                                 "conflict: unable to remove repository reference \"%s\" (must "
+                                 "force) - container %.12s is using its referenced image %s",
+                                 fam, container, sid);
+        }
+        if (used && !by_name && (running || !o->force))
+                return berth_err(err, EBUSY,
+                                 "conflict: unable to delete %s (%s) - image is being used by %s "
+                                 "container %.12s",
+                                 sid, running ? "cannot be forced" : "must be forced",
+                                 running ? "running" : "stopped", container);
+        if (children > 0 && !by_name)
+                return berth_err(err, EBUSY,
+                                 "conflict: unable to delete %s (cannot be forced) - image has "
+                                 "dependent child images",
+                                 sid);
+        if (!by_name && ntags > 1 && !o->force)
                 return berth_err(err, EBUSY,
                                  "conflict: unable to delete %s (must be forced) - image is "
                                  "referenced in multiple repositories",
@@ -214,9 +314,9 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
                 _cleanup_free_ char *fam = image_reference_familiar_name(tags[i]);
                 strv_append(&out->untagged, fam);
         }
-        if (used) {
-                /* Forced, but a container still needs its layers: the
-                 * image only loses its names. */
+        if (used || children > 0) {
+                /* A container still needs its layers (force only took the
+                 * name), or an image built on it does: it stays, unnamed. */
                 for (size_t i = 0; i < ntags; i++) {
                         _cleanup_free_ char *name = xstrdup(tags[i]);
                         image_db_untag(db, name);
@@ -225,10 +325,12 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
         }
         image_db_remove(db, id);
         strv_append(&out->deleted, id);
+        if (!o->no_prune)
+                prune_parents(s, l, parent_id, out);
         return 0;
 }
 
-int storage_image_remove(const char *root, char *const *what, bool force,
+int storage_image_remove(const char *root, char *const *what, const struct storage_rmi_opts *o,
                          struct storage_rmi_result *out, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
@@ -237,13 +339,16 @@ int storage_image_remove(const char *root, char *const *what, bool force,
                 return berth_err_ret(*err);
         out->untagged = xcalloc(1, sizeof(char *));
         out->deleted = xcalloc(1, sizeof(char *));
+        struct lineage l;
+        lineage_load(s, db, &l);
         int ret = 0;
         for (char *const *w = what; *w != NULL; w++) {
                 /* Docker goes on with the other names after a failure and
                  * reports it at the end. */
-                if (remove_one(s, db, *w, force, out, err) < 0 && ret == 0)
+                if (remove_one(s, &l, *w, o, out, err) < 0 && ret == 0)
                         ret = berth_err_ret(*err);
         }
+        lineage_clear(&l);
         if (image_db_save(s, db, err) < 0) {
                 /* Nothing was untagged or deleted after all (ENOSPC, say):
                  * don't let the caller report that it was. */
@@ -265,6 +370,23 @@ void storage_rmi_result_clear(struct storage_rmi_result *r)
         r->untagged = r->deleted = NULL;
 }
 
+/* The next image prune removes: unused, no child (an intermediate image
+ * goes once the image built on it has gone, as Docker prunes parents),
+ * and unnamed unless all.  NULL when none is left. */
+static const char *prunable(struct image_store *s, const struct lineage *l, bool all)
+{
+        for (size_t i = 0; i < l->db->n_images; i++) {
+                struct image_record *rec = &l->db->images[i];
+                size_t ntags = 0, children = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(l->db, rec, &ntags);
+                lineage_of(l, rec->id, &children);
+                if ((ntags == 0 || all) && children == 0 &&
+                    storage_image_in_use(s, rec->id, NULL, NULL) == 0)
+                        return rec->id;
+        }
+        return NULL;
+}
+
 int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *reclaimed,
                         struct berth_error **err)
 {
@@ -273,17 +395,13 @@ int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *re
         if (image_store_open(root, true, &s, err) < 0 || image_db_load(s, &db, err) < 0)
                 return berth_err_ret(*err);
         _cleanup_strv_ char **gone = xcalloc(1, sizeof(char *));
-        for (size_t i = 0; i < db->n_images;) {
-                struct image_record *rec = &db->images[i];
-                size_t ntags = 0;
-                _cleanup_free_ const char **tags = image_db_tags_of(db, rec, &ntags);
-                if ((ntags == 0 || all) && storage_image_in_use(s, rec->id, NULL) == 0) {
-                        strv_append(&gone, rec->id);
-                        image_db_remove(db, rec->id);
-                        continue;
-                }
-                i++;
+        struct lineage l;
+        lineage_load(s, db, &l);
+        for (const char *id; (id = prunable(s, &l, all)) != NULL;) {
+                strv_append(&gone, id);
+                image_db_remove(db, gone[strv_len(gone) - 1]);
         }
+        lineage_clear(&l);
         if (image_db_save(s, db, err) < 0 || storage_gc(s, db, reclaimed, err) < 0)
                 return berth_err_ret(*err);
         *deleted = steal_pointer(&gone);
@@ -347,7 +465,7 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
         out->images = db->n_images;
         _cleanup_strv_ char **active_layers = xcalloc(1, sizeof(char *));
         for (size_t i = 0; i < db->n_images; i++) {
-                if (storage_image_in_use(s, db->images[i].id, NULL) <= 0)
+                if (storage_image_in_use(s, db->images[i].id, NULL, NULL) <= 0)
                         continue;
                 out->images_active++;
                 _cleanup_manifest_ struct image_manifest *m = NULL;

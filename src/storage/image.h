@@ -44,14 +44,23 @@ struct storage_rmi_result {
  * an ID removes the image, refused when several names point at it unless
  * force.  An image that a container uses (containers/<id>/container.json
  * with "Image": "<image ID>") is never deleted: without force that is an
- * error, with force it is only untagged.  Unreferenced blobs and layers are
- * collected afterwards.
+ * error, with force it is only untagged (a running container's image
+ * can't be removed by ID even then).  An image others are built on
+ * (image_config_extends) loses its last name but stays; by ID it is
+ * refused.  Unless no_prune, its unnamed, unused parents go with it.
+ * Unreferenced blobs and layers are collected afterwards.
  */
-int storage_image_remove(const char *root, char *const *what, bool force,
+struct storage_rmi_opts {
+        bool force;
+        bool no_prune;
+};
+
+int storage_image_remove(const char *root, char *const *what, const struct storage_rmi_opts *o,
                          struct storage_rmi_result *out, struct berth_error **err);
 void storage_rmi_result_clear(struct storage_rmi_result *r);
 
-/* Remove dangling images (all unused ones with all), then collect. */
+/* Remove dangling images (all unused ones with all), then collect.  An
+ * intermediate image goes once nothing is built on it any more. */
 int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *reclaimed,
                         struct berth_error **err);
 
@@ -60,8 +69,9 @@ int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *re
 int storage_gc(struct image_store *s, struct image_db *db, int64_t *reclaimed,
                struct berth_error **err);
 
-/* 1 with *container set when a container record names image id. */
-int storage_image_in_use(struct image_store *s, const char *id, char **container);
+/* 1 with *container set when a container record names image id (a
+ * running one if any, then *running is set). */
+int storage_image_in_use(struct image_store *s, const char *id, char **container, bool *running);
 
 /* Bytes that layers/ holds for one image's chain (shared layers counted
  * once per call). */

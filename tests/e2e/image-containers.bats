@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The image store beside real containers: rmi and prune keep what a
+# container uses, images built on others are intermediate (images -a), and
+# system df counts images, containers and volumes.
+load container-common
+
+BB=sha256:654fc8fd836e35f4a64586bddf8f59b9029b48cf80f520834c6c98ca8ab5def9
+
+setup() {
+	container_setup
+}
+
+teardown() {
+	container_teardown
+}
+
+@test "rmi and prune keep an image a created, then a running, container uses" {
+	load_busybox
+	load_hello
+	cid=$(B create --name "$(unique_name rmi)" "$IMG" true)
+	# by name: Docker's message, nothing removed
+	run B rmi "$IMG"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "berth: conflict: unable to remove repository reference \"$IMG\" (must force) - container ${cid:0:12} is using its referenced image 654fc8fd836e"* ]]
+	# by ID
+	run B rmi 654fc8fd836e
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unable to delete 654fc8fd836e (must be forced) - image is being used by stopped container ${cid:0:12}"* ]]
+	# prune -a removes the unused hello-world only
+	run B image prune -a
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deleted: $HELLO"* ]]
+	[[ "$output" != *"$BB"* ]]
+	run B images -q --no-trunc
+	[ "$output" = "$BB" ]
+	# the container still starts from its layers
+	run B start -a "$cid"
+	[ "$status" -eq 0 ]
+	B rm "$cid" >/dev/null
+
+	# a running container: even -f can't remove its image by ID
+	cid=$(B run -d --name "$(unique_name rmi)" "$IMG" sleep 60)
+	run B rmi -f 654fc8fd836e
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(cannot be forced) - image is being used by running container ${cid:0:12}"* ]]
+	run B images -q
+	[ "$output" = 654fc8fd836e ]
+	# by name with -f: the name goes, the image and its layers stay
+	run B rmi -f "$IMG"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: $IMG" ]
+	run B image prune -a
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$BB"* ]]
+	[ "$(ls "$ROOT/layers" | wc -l)" -eq 1 ]
+	run B exec "$cid" true
+	[ "$status" -eq 0 ]
+	B rm -f "$cid" >/dev/null
+	# unused now: prune takes it (dangling), and the store is empty
+	run B image prune
+	[[ "$output" == *"deleted: $BB"* ]]
+	[ -z "$(ls "$ROOT/layers")" ]
+	[ -z "$(ls "$ROOT/blobs/sha256")" ]
+	assert_clean
+}
+
+@test "an image committed from an untagged one makes it intermediate" {
+	load_hello
+	cid=$(B create --name "$(unique_name lineage)" "$HELLO")
+	run B commit "$cid" berth-test/child:1
+	[ "$status" -eq 0 ]
+	child=$output
+	B rm "$cid" >/dev/null
+	# hello-world is now the child's parent: hidden without -a, and not
+	# dangling
+	run B images -q --no-trunc
+	[ "$output" = "$child" ]
+	run B images -a -q --no-trunc
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" == *"$HELLO"* ]]
+	run B images -a
+	[[ "$output" == *"<none>"*"<none>"*"b23a8f6569ae"* ]]
+	run B images -q --filter dangling=true
+	[ -z "$output" ]
+	run B images -a -q --filter dangling=false
+	[ "$output" = "${child:7:12}" ]
+	run B image inspect -f '{{.Parent}}' berth-test/child:1
+	[ "$output" = "$HELLO" ]
+	run B image inspect -f '{{.Parent}}' "$HELLO"
+	[ "$output" = "" ]
+	# prune keeps an intermediate image; rmi by ID refuses it, even -f
+	run B image prune
+	[[ "$output" != *"$HELLO"* ]]
+	run B rmi -f b23a8f6569ae
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unable to delete b23a8f6569ae (cannot be forced) - image has dependent child images"* ]]
+	# --no-prune: the child goes, its parent stays (dangling now)
+	B tag berth-test/child:1 berth-test/child:2
+	run B rmi --no-prune berth-test/child:1 berth-test/child:2
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "Deleted: $child" ]
+	[ "${#lines[@]}" -eq 3 ]
+	run B images -q --filter dangling=true --no-trunc
+	[ "$output" = "$HELLO" ]
+	# rmi without --no-prune takes the untagged parent with the child
+	cid=$(B create "$HELLO")
+	child=$(B commit "$cid" berth-test/child:1)
+	B rm "$cid" >/dev/null
+	run B rmi berth-test/child:1
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "Deleted: $child" ]
+	[ "${lines[2]}" = "Deleted: $HELLO" ]
+	[ -z "$(B images -aq)" ]
+	[ -z "$(ls "$ROOT/layers")" ]
+	# a tagged parent stays; a parent by name loses only its name
+	load_hello
+	B tag "$HELLO" hello:base
+	cid=$(B create hello:base)
+	child=$(B commit "$cid" berth-test/child:1)
+	B rm "$cid" >/dev/null
+	run B rmi berth-test/child:1
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(B images -q --no-trunc)" = "$HELLO" ]
+	cid=$(B create hello:base)
+	child=$(B commit "$cid" berth-test/child:1)
+	B rm "$cid" >/dev/null
+	run B rmi hello:base
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: hello:base" ]
+	[ "$(B images -aq | wc -l)" -eq 2 ]
+	# prune -a: the child, then its parent
+	run B image prune -a
+	[[ "$output" == *"deleted: $child"*"deleted: $HELLO"* ]]
+	[ -z "$(B images -aq)" ]
+	assert_clean
+}
