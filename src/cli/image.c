@@ -129,7 +129,7 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
         _cleanup_strv_ char **changes = xcalloc(1, sizeof(char *));
-        const char *message = NULL;
+        const char *message = NULL, *platform = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "c:m:h", opts, NULL)) != -1) {
                 switch (c) {
@@ -140,10 +140,13 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
                         message = optarg;
                         break;
                 case 'p':
+                        platform = optarg;
                         break;
                 case 'h':
-                        puts("Usage: berth import [-c CHANGE]... [-m MESSAGE] FILE|- "
-                             "[REPOSITORY[:TAG]]");
+                        puts("Usage: berth import [-c CHANGE]... [-m MESSAGE] "
+                             "[--platform OS/ARCH[/VARIANT]] FILE|- [REPOSITORY[:TAG]]\n\n"
+                             "The platform is what the image's config says it runs on "
+                             "(linux/amd64 by default).");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
@@ -151,10 +154,14 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
         }
         if (optind >= argc || argc - optind > 2)
                 return cli_usage_error(err, "import", "requires FILE|- and at most one reference");
+        _cleanup_platform_ struct image_platform plat = {0};
+        if (platform != NULL && image_platform_parse(platform, &plat, err) < 0)
+                return CLI_EXIT_FAILURE;
         struct storage_import_opts io = {
             .reference = argc - optind == 2 ? argv[optind + 1] : NULL,
             .changes = changes,
             .message = message,
+            .platform = platform ? &plat : NULL,
             .progress = cli_progress_enabled() ? cli_progress_line : NULL,
         };
         char id[IMAGE_DIGEST_LEN];

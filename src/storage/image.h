@@ -26,6 +26,7 @@ struct storage_import_opts {
         const char *reference; /* NULL: untagged */
         char *const *changes;  /* Dockerfile lines: CMD, ENTRYPOINT, ENV, ... */
         const char *message;
+        const struct image_platform *platform; /* NULL: linux/amd64 */
         image_progress_fn progress;
         void *progress_data;
 };

@@ -136,3 +136,29 @@ teardown() {
 	[ -z "$(B images -aq)" ]
 	assert_clean
 }
+
+@test "create and rmi at the same time: the container's image is never lost" {
+	local i ok_create ok_rmi
+	for i in 1 2 3 4 5; do
+		load_busybox
+		B create "$IMG" true >"$TEST_TMP/create.out" 2>&1 &
+		pid=$!
+		B rmi "$IMG" >"$TEST_TMP/rmi.out" 2>&1 && ok_rmi=1 || ok_rmi=0
+		wait "$pid" && ok_create=1 || ok_create=0
+		cat "$TEST_TMP/create.out" "$TEST_TMP/rmi.out"
+		# exactly one of them won, and a container has its image
+		[ $((ok_create + ok_rmi)) -eq 1 ]
+		if [ "$ok_create" -eq 1 ]; then
+			[ "$(B images -q)" = 654fc8fd836e ]
+			run B start -a "$(cat "$TEST_TMP/create.out")"
+			[ "$status" -eq 0 ]
+			B rm "$(cat "$TEST_TMP/create.out")" >/dev/null
+			B rmi "$IMG" >/dev/null
+		else
+			grep -q "Unable to find image" "$TEST_TMP/create.out"
+			[ -z "$(B ps -aq)" ]
+		fi
+		[ -z "$(ls "$ROOT/layers")" ]
+	done
+	assert_clean
+}
