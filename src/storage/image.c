@@ -455,6 +455,43 @@ int storage_image_describe(const char *root, const char *what, struct image_deta
         return 1;
 }
 
+/* The Image of every container record, one entry per container. */
+static char **container_images(struct image_store *s)
+{
+        char **out = xcalloc(1, sizeof(char *));
+        _cleanup_close_ int fd =
+            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(steal_fd(&fd)) : NULL;
+        struct dirent *de;
+        while (d != NULL && (de = readdir(d)) != NULL) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *rel = xasprintf("containers/%s/container.json", de->d_name);
+                _cleanup_json_ json_t *root = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
+                        continue;
+                const char *img = json_string_value(json_object_get(root, "Image"));
+                if (img != NULL)
+                        strv_append(&out, img);
+        }
+        return out;
+}
+
+/* One image's chain IDs, bottom first (NULL-terminated strv). */
+static char **chain_of(const struct image_config *c)
+{
+        char **out = xcalloc(1, sizeof(char *));
+        if (c == NULL)
+                return out;
+        _cleanup_free_ char(*chain)[IMAGE_DIGEST_LEN] =
+            xcalloc(c->n_diff_ids + 1, IMAGE_DIGEST_LEN);
+        image_chain_ids(c->diff_ids, c->n_diff_ids, chain);
+        for (size_t k = 0; k < c->n_diff_ids; k++)
+                strv_append(&out, chain[k]);
+        return out;
+}
+
 int storage_df_get(const char *root, struct storage_df *out, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
@@ -462,26 +499,46 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
         if (image_store_open(root, false, &s, err) < 0 || image_db_load(s, &db, err) < 0)
                 return berth_err_ret(*err);
         memset(out, 0, sizeof(*out));
-        out->images = db->n_images;
+        out->rows = xcalloc(db->n_images + 1, sizeof(*out->rows));
+        struct image_config **configs = image_db_configs(s, db);
+        _cleanup_free_ ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        image_config_parents(configs, db->n_images, parent);
+        _cleanup_strv_ char **used = container_images(s);
+        char ***chains = xcalloc(db->n_images + 1, sizeof(*chains));
+        _cleanup_free_ size_t *row_of = xcalloc(db->n_images + 1, sizeof(*row_of));
         _cleanup_strv_ char **active_layers = xcalloc(1, sizeof(char *));
         for (size_t i = 0; i < db->n_images; i++) {
-                if (storage_image_in_use(s, db->images[i].id, NULL, NULL) <= 0)
+                chains[i] = chain_of(configs[i]);
+                size_t containers = 0;
+                for (char **u = used; *u; u++)
+                        containers += strcmp(*u, db->images[i].id) == 0;
+                if (containers > 0)
+                        for (char **c = chains[i]; *c; c++)
+                                strv_append(&active_layers, *c);
+                size_t ntags = 0, children = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(db, &db->images[i], &ntags);
+                for (size_t k = 0; k < db->n_images; k++)
+                        children += parent[k] == (ssize_t)i;
+                /* As Docker's df: intermediate images are counted in their
+                 * children, whose layers they are. */
+                if (ntags == 0 && children > 0)
                         continue;
-                out->images_active++;
-                _cleanup_manifest_ struct image_manifest *m = NULL;
-                _cleanup_config_ struct image_config *c = NULL;
-                if (image_read_image(NULL, s, db->images[i].manifests[0], &m, &c, err) < 0)
-                        return berth_err_ret(*err);
-                _cleanup_free_ char(*chain)[IMAGE_DIGEST_LEN] =
-                    xcalloc(c->n_diff_ids + 1, IMAGE_DIGEST_LEN);
-                image_chain_ids(c->diff_ids, c->n_diff_ids, chain);
-                for (size_t k = 0; k < c->n_diff_ids; k++)
-                        strv_append(&active_layers, chain[k]);
+                struct storage_df_image *row = &out->rows[out->images++];
+                memcpy(row->id, db->images[i].id, IMAGE_DIGEST_LEN);
+                row->repo_tags = xcalloc(1, sizeof(char *));
+                for (size_t k = 0; k < ntags; k++) {
+                        _cleanup_free_ char *fam = image_reference_familiar_name(tags[k]);
+                        strv_append(&row->repo_tags, fam);
+                }
+                row->created = image_time_parse(configs[i] ? configs[i]->created : NULL);
+                row->containers = containers;
+                row_of[out->images - 1] = i;
+                out->images_active += containers > 0;
         }
+        /* Each layer's size, and how many listed images have it. */
         _cleanup_strv_ char **layers = NULL;
-        if (storage_layer_list(s, &layers, err) < 0)
-                return berth_err_ret(*err);
-        for (char **l = layers; *l != NULL; l++) {
+        int r = storage_layer_list(s, &layers, err);
+        for (char **l = layers; r >= 0 && *l != NULL; l++) {
                 struct storage_layer_meta meta;
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 if (storage_layer_get(s, *l, &meta, &scratch) <= 0)
@@ -489,17 +546,32 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
                 out->images_size += meta.size;
                 if (!in(active_layers, *l))
                         out->images_reclaimable += meta.size;
+                size_t users = 0;
+                for (size_t k = 0; k < out->images; k++)
+                        users += in(chains[row_of[k]], *l);
+                for (size_t k = 0; k < out->images; k++) {
+                        if (!in(chains[row_of[k]], *l))
+                                continue;
+                        out->rows[k].size += meta.size;
+                        if (users > 1)
+                                out->rows[k].shared_size += meta.size;
+                }
         }
-        _cleanup_close_ int fd =
-            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-                _cleanup_closedir_ DIR *d = fdopendir(steal_fd(&fd));
-                struct dirent *de;
-                while (d != NULL && (de = readdir(d)) != NULL)
-                        if (de->d_name[0] != '.')
-                                out->containers++;
-        }
-        return 0;
+        for (size_t i = 0; i < db->n_images; i++)
+                strv_free(chains[i]);
+        free(chains);
+        image_configs_free(configs, db->n_images);
+        if (r < 0)
+                storage_df_clear(out);
+        return r < 0 ? berth_err_ret(*err) : 0;
+}
+
+void storage_df_clear(struct storage_df *df)
+{
+        for (size_t i = 0; df->rows != NULL && i < df->images; i++)
+                strv_free(df->rows[i].repo_tags);
+        free(df->rows);
+        memset(df, 0, sizeof(*df));
 }
 
 int storage_image_rootfs_get(const char *root, const char *what, struct storage_image_rootfs **out,

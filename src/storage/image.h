@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "image/load.h"
 #include "image/view.h"
@@ -101,12 +102,26 @@ void storage_image_rootfs_free(struct storage_image_rootfs *r);
 void storage_image_rootfs_freep(struct storage_image_rootfs **r);
 #define _cleanup_image_rootfs_ __attribute__((cleanup(storage_image_rootfs_freep)))
 
+/* One image in `system df -v`. */
+struct storage_df_image {
+        char id[IMAGE_DIGEST_LEN];
+        char **repo_tags;    /* familiar names; empty when untagged */
+        time_t created;      /* -1 when the config has no date */
+        int64_t size;        /* its layers */
+        int64_t shared_size; /* of which other listed images have too */
+        size_t containers;   /* containers made from it */
+};
+
+/* What the image store holds on disk.  Layers count once however many
+ * images share them; intermediate images are not listed (their layers
+ * are their children's), as in Docker's df. */
 struct storage_df {
-        size_t images, images_active;
-        int64_t images_size, images_reclaimable; /* layers, each counted once */
-        size_t containers;
+        size_t images, images_active; /* active: some container uses it */
+        int64_t images_size, images_reclaimable;
+        struct storage_df_image *rows; /* images of them */
 };
 
 int storage_df_get(const char *root, struct storage_df *out, struct berth_error **err);
+void storage_df_clear(struct storage_df *df);
 
 #endif

@@ -162,3 +162,53 @@ teardown() {
 	done
 	assert_clean
 }
+
+@test "system df: images, containers (their upper dirs) and volumes, with -v and --format" {
+	run B system df --format json
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '{"Active":"0","Reclaimable":"0B","Size":"0B","TotalCount":"0","Type":"Images"}' ]
+	[ "${lines[1]}" = '{"Active":"0","Reclaimable":"0B","Size":"0B","TotalCount":"0","Type":"Containers"}' ]
+	[ "${lines[2]}" = '{"Active":"0","Reclaimable":"0B","Size":"0B","TotalCount":"0","Type":"Local Volumes"}' ]
+	load_busybox
+	load_hello
+	name=$(unique_name df)
+	c1=$(B create -v "$name-v1:/data" --name "$name-1" "$IMG" sh -c 'head -c 100000 /dev/zero >/big; head -c 5000 /dev/zero >/data/x')
+	B start -a "$c1"
+	c2=$(B run -d --name "$name-2" "$IMG" sleep 60)
+	B volume create "$name-v2" >/dev/null
+	run B system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	want_images=$(B system df --format json | jq -r 'select(.Type == "Images") | .Size')
+	[ "$want_images" = 1.78MB ]
+	[ "${lines[0]}" = "Images|2|1|$want_images|15.4kB (0%)" ]
+	# hello-world's layer (15.4kB) is the only one no container uses
+	# the stopped container wrote 100,000 bytes: reclaimable; the running one none
+	[ "${lines[1]}" = "Containers|2|1|100kB|100kB (100%)" ]
+	# a volume a container has (even a stopped one) is active
+	[ "${lines[2]}" = "Local Volumes|2|1|5kB|0B (0%)" ]
+	[ "${lines[3]}" = "Build Cache|0|0|0B|0B" ]
+	run B system df -v
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "${lines[0]}" = "Images space usage:" ]
+	[[ "$output" == *"busybox "*"1.38.0-musl "*"654fc8fd836e "*" 0B "*" 2"* ]]
+	[[ "$output" == *"<none> "*"<none> "*"b23a8f6569ae "*"15.4kB "*"0B "*"15.4kB "*"0"* ]]
+	[[ "$output" == *"${c1:0:12} "*"$IMG "*'"sh -c head -c 10000…" '*"1 "*"100kB "*"Exited (0)"*"$name-1"* ]]
+	[[ "$output" == *"${c2:0:12} "*"$IMG "*'"sleep 60" '*"0 "*"0B "*"Up "*"$name-2"* ]]
+	[[ "$output" == *"$name-v1 "*"1 "*"5kB"* ]]
+	[[ "$output" == *"$name-v2 "*"0 "*"0B"* ]]
+	[ "${lines[-1]}" = "Build cache usage: 0B" ]
+	run B system df -v --format json
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--format can't be used with --verbose"* ]]
+	run B system df extra
+	[ "$status" -ne 0 ]
+	B rm -f "$c1" "$c2" >/dev/null
+	B volume rm "$name-v1" "$name-v2" >/dev/null
+	run B system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Reclaimable}}'
+	[ "${lines[0]}" = "Images|2|0|$want_images (100%)" ]
+	[ "${lines[1]}" = "Containers|0|0|0B" ]
+	[ "${lines[2]}" = "Local Volumes|0|0|0B" ]
+	assert_clean
+}
