@@ -212,3 +212,33 @@ teardown() {
 	[ "${lines[2]}" = "Local Volumes|0|0|0B" ]
 	assert_clean
 }
+
+@test "load and rmi racing over a shared layer: the loaded image stays whole" {
+	# child: busybox plus one layer, saved, so that loading it finds
+	# busybox's layer already there while an rmi of busybox wants to
+	# collect that very layer
+	load_busybox
+	cid=$(B create "$IMG" sh -c 'echo child >/child')
+	B start -a "$cid"
+	B commit "$cid" berth-test/child:1 >/dev/null
+	B rm "$cid" >/dev/null
+	B save -o "$TEST_TMP/child.tar" berth-test/child:1
+	B rmi berth-test/child:1 >/dev/null
+	local i
+	for i in 1 2 3 4 5; do
+		B load -q -i "$TEST_TMP/child.tar" >/dev/null &
+		pid=$!
+		B rmi "$IMG" >/dev/null
+		wait "$pid"
+		# every layer of the child is there and complete: it runs
+		for l in "$ROOT"/layers/*/; do [ -f "$l/meta.json" ]; done
+		[ "$(ls "$ROOT/layers" | wc -l)" -eq 2 ]
+		run B run --rm berth-test/child:1 cat /child
+		[ "$status" -eq 0 ]
+		[ "$output" = child ]
+		B rmi berth-test/child:1 >/dev/null
+		[ -z "$(ls "$ROOT/layers")" ]
+		load_busybox
+	done
+	assert_clean
+}
