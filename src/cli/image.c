@@ -382,11 +382,28 @@ int cli_cmd_history(const struct cli_global *g, int argc, char **argv, struct be
         for (size_t i = 0; i < cfg->n_history; i++)
                 if (!cfg->history[i].empty_layer && nl < cfg->n_diff_ids)
                         sizes[i] = layers[nl++].size;
-        _cleanup_free_ char *sid =
-            notrunc ? xstrdup(d->summary.id) : xstrndup(image_digest_hex(d->summary.id), 12);
+        /* As Docker: a step's row names the image it ended, when that
+         * image is here (the image's ancestors: image_config_extends). */
+        _cleanup_strv_ char **ids = xcalloc(cfg->n_history + 1, sizeof(char *));
+        _cleanup_image_details_ struct image_details *a = NULL;
+        for (const struct image_details *cur = d; cur != NULL && cur->summary.config != NULL;) {
+                size_t n = cur->summary.config->n_history;
+                if (n == 0 || n > cfg->n_history || ids[n - 1] != NULL)
+                        break;
+                ids[n - 1] = notrunc ? xstrdup(cur->summary.id)
+                                     : xstrndup(image_digest_hex(cur->summary.id), 12);
+                _cleanup_image_details_ struct image_details *next = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (cur->summary.parent[0] == '\0' ||
+                    image_details_get(g->root, cur->summary.parent, &next, &scratch) <= 0)
+                        break;
+                image_details_free(a);
+                a = steal_pointer(&next);
+                cur = a;
+        }
         for (size_t k = cfg->n_history; k-- > 0;) {
                 const struct image_history *h = &cfg->history[k];
-                const char *img = k + 1 == cfg->n_history ? sid : "<missing>";
+                const char *img = ids[k] ? ids[k] : "<missing>";
                 if (quiet) {
                         puts(img);
                         continue;

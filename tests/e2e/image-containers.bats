@@ -242,3 +242,43 @@ teardown() {
 	done
 	assert_clean
 }
+
+@test "a rebuild that adds steps leaves the old image as the new one's parent" {
+	load_busybox
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM %s\nRUN echo a >/a\n' "$IMG" >"$TEST_TMP/ctx/Dockerfile"
+	old=$(B build -q -t berth-test/app "$TEST_TMP/ctx")
+	printf 'LABEL step=two\nRUN echo b >/b\n' >>"$TEST_TMP/ctx/Dockerfile"
+	new=$(B build -q -t berth-test/app "$TEST_TMP/ctx")
+	[ "$old" != "$new" ]
+	# the old image lost its name to the new one, which is built on it
+	run B images -q --no-trunc
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" != *"$old"* ]]
+	run B images -a -q --no-trunc
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$output" == *"$old"* ]]
+	run B image inspect -f '{{.Parent}}' berth-test/app
+	[ "$output" = "$old" ]
+	run B image inspect -f '{{.Parent}}' "$old"
+	[ "$output" = "$BB" ]
+	# history names each local image at the step that ended it
+	run B history -q berth-test/app
+	[ "${lines[0]}" = "${new:7:12}" ]
+	[ "${lines[1]}" = "<missing>" ]
+	[ "${lines[2]}" = "${old:7:12}" ]
+	[ "${lines[3]}" = 654fc8fd836e ]
+	# system df lists the two named images, not the intermediate one
+	run B system df --format '{{.Type}} {{.TotalCount}}'
+	[ "${lines[0]}" = "Images 2" ]
+	# rmi takes the intermediate parent along, and stops at busybox (named)
+	run B rmi berth-test/app
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Untagged: berth-test/app:latest" ]
+	[ "${lines[1]}" = "Deleted: $new" ]
+	[ "${lines[2]}" = "Deleted: $old" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(B images -a -q --no-trunc)" = "$BB" ]
+	[ "$(ls "$ROOT/layers" | wc -l)" -eq 1 ]
+	assert_clean
+}
