@@ -268,16 +268,21 @@ int cli_cmd_image_prune(const struct cli_global *g, int argc, char **argv, struc
                         return CLI_EXIT_FAILURE;
                 }
         }
-        _cleanup_strv_ char **deleted = NULL;
+        struct storage_rmi_result res = {0};
         int64_t reclaimed = 0;
-        if (storage_image_prune(g->root, all, &deleted, &reclaimed, err) < 0)
+        if (storage_image_prune(g->root, all, &res, &reclaimed, err) < 0) {
+                storage_rmi_result_clear(&res);
                 return CLI_EXIT_FAILURE;
-        if (deleted[0] != NULL) {
+        }
+        if (res.deleted[0] != NULL) {
                 puts("Deleted Images:");
-                for (char **d = deleted; *d; d++)
+                for (char **u = res.untagged; *u; u++)
+                        printf("untagged: %s\n", *u);
+                for (char **d = res.deleted; *d; d++)
                         printf("deleted: %s\n", *d);
                 puts("");
         }
+        storage_rmi_result_clear(&res);
         _cleanup_free_ char *hs = cli_human_size(reclaimed);
         printf("Total reclaimed space: %s\n", hs);
         return 0;

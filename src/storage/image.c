@@ -387,24 +387,35 @@ static const char *prunable(struct image_store *s, const struct lineage *l, bool
         return NULL;
 }
 
-int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *reclaimed,
-                        struct berth_error **err)
+int storage_image_prune(const char *root, bool all, struct storage_rmi_result *out,
+                        int64_t *reclaimed, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
         _cleanup_db_ struct image_db *db = NULL;
         if (image_store_open(root, true, &s, err) < 0 || image_db_load(s, &db, err) < 0)
                 return berth_err_ret(*err);
-        _cleanup_strv_ char **gone = xcalloc(1, sizeof(char *));
+        out->untagged = xcalloc(1, sizeof(char *));
+        out->deleted = xcalloc(1, sizeof(char *));
         struct lineage l;
         lineage_load(s, db, &l);
         for (const char *id; (id = prunable(s, &l, all)) != NULL;) {
-                strv_append(&gone, id);
-                image_db_remove(db, gone[strv_len(gone) - 1]);
+                size_t ntags = 0;
+                _cleanup_free_ const char **tags =
+                    image_db_tags_of(db, image_db_find_id(db, id), &ntags);
+                for (size_t i = 0; i < ntags; i++) {
+                        _cleanup_free_ char *fam = image_reference_familiar_name(tags[i]);
+                        strv_append(&out->untagged, fam);
+                }
+                strv_append(&out->deleted, id);
+                image_db_remove(db, out->deleted[strv_len(out->deleted) - 1]);
         }
         lineage_clear(&l);
-        if (image_db_save(s, db, err) < 0 || storage_gc(s, db, reclaimed, err) < 0)
+        if (image_db_save(s, db, err) < 0) {
+                storage_rmi_result_clear(out);
                 return berth_err_ret(*err);
-        *deleted = steal_pointer(&gone);
+        }
+        if (storage_gc(s, db, reclaimed, err) < 0)
+                return berth_err_ret(*err);
         return 0;
 }
 

@@ -63,8 +63,8 @@ void storage_rmi_result_clear(struct storage_rmi_result *r);
 
 /* Remove dangling images (all unused ones with all), then collect.  An
  * intermediate image goes once nothing is built on it any more. */
-int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *reclaimed,
-                        struct berth_error **err);
+int storage_image_prune(const char *root, bool all, struct storage_rmi_result *out,
+                        int64_t *reclaimed, struct berth_error **err);
 
 /* Remove every blob and layer that no image references; needs the
  * exclusive lock. */

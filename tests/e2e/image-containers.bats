@@ -28,10 +28,13 @@ teardown() {
 	run B rmi 654fc8fd836e
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"unable to delete 654fc8fd836e (must be forced) - image is being used by stopped container ${cid:0:12}"* ]]
-	# prune -a removes the unused hello-world only
+	# prune -a removes the unused hello-world only, named or not
+	B tag "$HELLO" hello:x
 	run B image prune -a
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"deleted: $HELLO"* ]]
+	[ "${lines[0]}" = "Deleted Images:" ]
+	[ "${lines[1]}" = "untagged: hello:x" ]
+	[ "${lines[2]}" = "deleted: $HELLO" ]
 	[[ "$output" != *"$BB"* ]]
 	run B images -q --no-trunc
 	[ "$output" = "$BB" ]
