@@ -389,7 +389,7 @@ int cli_cmd_history(const struct cli_global *g, int argc, char **argv, struct be
                         sizes[i] = layers[nl++].size;
         /* As Docker: a step's row names the image it ended, when that
          * image is here (the image's ancestors: image_config_extends). */
-        _cleanup_strv_ char **ids = xcalloc(cfg->n_history + 1, sizeof(char *));
+        char **ids = xcalloc(cfg->n_history + 1, sizeof(char *)); /* with holes */
         _cleanup_image_details_ struct image_details *a = NULL;
         for (const struct image_details *cur = d; cur != NULL && cur->summary.config != NULL;) {
                 size_t n = cur->summary.config->n_history;
@@ -422,6 +422,9 @@ int cli_cmd_history(const struct cli_global *g, int argc, char **argv, struct be
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
+        for (size_t k = 0; k < cfg->n_history; k++)
+                free(ids[k]);
+        free(ids);
         return 0;
 }
 
