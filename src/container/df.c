@@ -7,6 +7,7 @@
 #include "container/volume.h"
 #include "storage/copy.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /* Bytes under path; 0 when it is missing (a container that never got an
@@ -61,6 +62,11 @@ static int containers_get(const char *root, struct container_df *df, struct bert
 
 static int volumes_get(const char *root, struct container_df *df, struct berth_error **err)
 {
+        /* No volume yet: nothing to count, and nothing to make (the
+         * volume store would, and df must work on a read-only store). */
+        _cleanup_free_ char *dir = xasprintf("%s/volumes", root);
+        if (!util_path_exists(dir))
+                return 0;
         struct container_volume_info_list l;
         if (container_volume_list(root, &l, err) < 0)
                 return berth_err_ret(*err);
