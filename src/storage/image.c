@@ -179,6 +179,29 @@ int storage_gc(struct image_store *s, struct image_db *db, int64_t *reclaimed,
         return 0;
 }
 
+/* The Image of every container record, one entry per container. */
+static char **container_images(struct image_store *s)
+{
+        char **out = xcalloc(1, sizeof(char *));
+        _cleanup_close_ int fd =
+            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(steal_fd(&fd)) : NULL;
+        struct dirent *de;
+        while (d != NULL && (de = readdir(d)) != NULL) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *rel = xasprintf("containers/%s/container.json", de->d_name);
+                _cleanup_json_ json_t *root = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
+                        continue;
+                const char *img = json_string_value(json_object_get(root, "Image"));
+                if (img != NULL)
+                        strv_append(&out, img);
+        }
+        return out;
+}
+
 /* ---- rmi, prune ---- */
 
 static char *short_id(const char *id)
@@ -211,26 +234,43 @@ static void lineage_clear(struct lineage *l)
         free(l->ids);
 }
 
+/* Each image's parent among those db has now: parent[i] for
+ * db->images[i] (image_config_parents). */
+static ssize_t *lineage_parents(const struct lineage *l)
+{
+        struct image_db *db = l->db;
+        _cleanup_free_ struct image_config **configs = xcalloc(db->n_images + 1, sizeof(*configs));
+        ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        for (size_t i = 0; i < db->n_images; i++)
+                for (size_t k = 0; k < l->n; k++)
+                        if (strcmp(l->ids[k], db->images[i].id) == 0)
+                                configs[i] = l->configs[k];
+        image_config_parents(configs, db->n_images, parent);
+        return parent;
+}
+
+static size_t children_of(const struct image_db *db, const ssize_t *parent, size_t i)
+{
+        size_t n = 0;
+        for (size_t k = 0; k < db->n_images; k++)
+                n += parent[k] == (ssize_t)i;
+        return n;
+}
+
 /* id's parent among the images db has now (NULL for none), and how many
  * of them have id as their parent. */
 static const char *lineage_of(const struct lineage *l, const char *id, size_t *children)
 {
         struct image_db *db = l->db;
-        _cleanup_free_ struct image_config **configs = xcalloc(db->n_images + 1, sizeof(*configs));
-        _cleanup_free_ ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
-        ssize_t self = -1;
-        for (size_t i = 0; i < db->n_images; i++) {
-                for (size_t k = 0; k < l->n; k++)
-                        if (strcmp(l->ids[k], db->images[i].id) == 0)
-                                configs[i] = l->configs[k];
-                if (strcmp(db->images[i].id, id) == 0)
-                        self = (ssize_t)i;
-        }
-        image_config_parents(configs, db->n_images, parent);
+        _cleanup_free_ ssize_t *parent = lineage_parents(l);
         *children = 0;
-        for (size_t i = 0; i < db->n_images; i++)
-                *children += self >= 0 && parent[i] == self;
-        return self >= 0 && parent[self] >= 0 ? db->images[parent[self]].id : NULL;
+        for (size_t i = 0; i < db->n_images; i++) {
+                if (strcmp(db->images[i].id, id) != 0)
+                        continue;
+                *children = children_of(db, parent, i);
+                return parent[i] >= 0 ? db->images[parent[i]].id : NULL;
+        }
+        return NULL;
 }
 
 /* Docker's rmi without --no-prune: after an image goes, its parent goes
@@ -373,15 +413,14 @@ void storage_rmi_result_clear(struct storage_rmi_result *r)
 /* The next image prune removes: unused, no child (an intermediate image
  * goes once the image built on it has gone, as Docker prunes parents),
  * and unnamed unless all.  NULL when none is left. */
-static const char *prunable(struct image_store *s, const struct lineage *l, bool all)
+static const char *prunable(const struct lineage *l, char **used, bool all)
 {
+        _cleanup_free_ ssize_t *parent = lineage_parents(l);
         for (size_t i = 0; i < l->db->n_images; i++) {
                 struct image_record *rec = &l->db->images[i];
-                size_t ntags = 0, children = 0;
+                size_t ntags = 0;
                 _cleanup_free_ const char **tags = image_db_tags_of(l->db, rec, &ntags);
-                lineage_of(l, rec->id, &children);
-                if ((ntags == 0 || all) && children == 0 &&
-                    storage_image_in_use(s, rec->id, NULL, NULL) == 0)
+                if ((ntags == 0 || all) && children_of(l->db, parent, i) == 0 && !in(used, rec->id))
                         return rec->id;
         }
         return NULL;
@@ -396,9 +435,10 @@ int storage_image_prune(const char *root, bool all, struct storage_rmi_result *o
                 return berth_err_ret(*err);
         out->untagged = xcalloc(1, sizeof(char *));
         out->deleted = xcalloc(1, sizeof(char *));
+        _cleanup_strv_ char **used = container_images(s);
         struct lineage l;
         lineage_load(s, db, &l);
-        for (const char *id; (id = prunable(s, &l, all)) != NULL;) {
+        for (const char *id; (id = prunable(&l, used, all)) != NULL;) {
                 size_t ntags = 0;
                 _cleanup_free_ const char **tags =
                     image_db_tags_of(db, image_db_find_id(db, id), &ntags);
@@ -464,29 +504,6 @@ int storage_image_describe(const char *root, const char *what, struct image_deta
         *layers = metas;
         *d = steal_pointer(&det);
         return 1;
-}
-
-/* The Image of every container record, one entry per container. */
-static char **container_images(struct image_store *s)
-{
-        char **out = xcalloc(1, sizeof(char *));
-        _cleanup_close_ int fd =
-            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(steal_fd(&fd)) : NULL;
-        struct dirent *de;
-        while (d != NULL && (de = readdir(d)) != NULL) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *rel = xasprintf("containers/%s/container.json", de->d_name);
-                _cleanup_json_ json_t *root = NULL;
-                _cleanup_error_ struct berth_error *scratch = NULL;
-                if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
-                        continue;
-                const char *img = json_string_value(json_object_get(root, "Image"));
-                if (img != NULL)
-                        strv_append(&out, img);
-        }
-        return out;
 }
 
 /* One image's chain IDs, bottom first (NULL-terminated strv). */
