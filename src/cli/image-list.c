@@ -121,7 +121,11 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
                         break;
                 case 'h':
                         puts("Usage: berth images [-a] [-q] [--digests] [--no-trunc] "
-                             "[--filter KEY=VALUE]... [--format json|TEMPLATE] [REPOSITORY[:TAG]]");
+                             "[--filter KEY=VALUE]... [--format json|TEMPLATE] "
+                             "[REPOSITORY[:TAG]]\n\n"
+                             "-a also lists intermediate images: untagged ones that other "
+                             "images are built on.\n"
+                             "Filters: reference=PATTERN, dangling=true|false, label=KEY[=VALUE].");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
