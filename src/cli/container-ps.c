@@ -11,7 +11,7 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static time_t when(const char *rfc3339)
+time_t cli_container_time(const char *rfc3339)
 {
         struct timespec ts;
         if (rfc3339 == NULL || container_time_parse(rfc3339, &ts) < 0 || ts.tv_sec <= 0)
@@ -29,11 +29,11 @@ static char *human_duration(time_t t)
         return s;
 }
 
-static char *status_text(const struct container_record *r)
+char *cli_container_status(const struct container_record *r)
 {
         const struct container_state *s = &r->state;
-        _cleanup_free_ char *up = human_duration(when(s->started_at));
-        _cleanup_free_ char *ago = cli_human_ago(when(s->finished_at));
+        _cleanup_free_ char *up = human_duration(cli_container_time(s->started_at));
+        _cleanup_free_ char *ago = cli_human_ago(cli_container_time(s->finished_at));
         switch (s->status) {
         case CONTAINER_RUNNING:
                 return xasprintf("Up %s", up);
@@ -52,7 +52,7 @@ static char *status_text(const struct container_record *r)
         }
 }
 
-static char *command_text(const struct container_record *r, bool trunc)
+char *cli_container_command(const struct container_record *r, bool trunc)
 {
         size_t len = strlen(r->path ? r->path : "") + 1;
         for (char **a = r->args; a && *a; a++)
@@ -116,11 +116,11 @@ static bool filters_match(const struct container_record *r, char **filters)
 static json_t *ps_json(const struct container_record *r, bool trunc)
 {
         json_t *o = json_object();
-        _cleanup_free_ char *cmd = command_text(r, trunc);
-        _cleanup_free_ char *status = status_text(r);
-        _cleanup_free_ char *ago = human_duration(when(r->created));
+        _cleanup_free_ char *cmd = cli_container_command(r, trunc);
+        _cleanup_free_ char *status = cli_container_status(r);
+        _cleanup_free_ char *ago = human_duration(cli_container_time(r->created));
         _cleanup_free_ char *running = xasprintf("%s", ago);
-        time_t created = when(r->created);
+        time_t created = cli_container_time(r->created);
         _cleanup_free_ char *created_at = cli_time_string(created);
         _cleanup_free_ char *id = trunc ? xstrndup(r->id, 12) : xstrdup(r->id);
         size_t cap = 1;
@@ -250,9 +250,10 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         }
                 } else {
                         _cleanup_free_ char *id = xstrndup(r->id, trunc ? 12 : 64);
-                        _cleanup_free_ char *cmd = command_text(r, trunc);
-                        _cleanup_free_ char *created = cli_human_ago(when(r->created));
-                        _cleanup_free_ char *status = status_text(r);
+                        _cleanup_free_ char *cmd = cli_container_command(r, trunc);
+                        _cleanup_free_ char *created =
+                            cli_human_ago(cli_container_time(r->created));
+                        _cleanup_free_ char *status = cli_container_status(r);
                         const char *row[] = {
                             id,     r->image_ref ? r->image_ref : "", cmd, created, status, "",
                             r->name};

@@ -14,6 +14,13 @@ void cli_engine(const struct cli_global *g, struct container_engine *e);
 int cli_container_id(const struct container_engine *e, const char *what, char id[65],
                      struct berth_error **err);
 
+/* ps's columns: a record's time as a unix time (-1 when unset), its
+ * STATUS ("Up 2 minutes", "Exited (0) 5 seconds ago") and its quoted
+ * COMMAND (cut to 20 characters with trunc). */
+time_t cli_container_time(const char *rfc3339);
+char *cli_container_status(const struct container_record *r);
+char *cli_container_command(const struct container_record *r, bool trunc);
+
 int cli_cmd_run(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_create(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct berth_error **err);

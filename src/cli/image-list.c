@@ -59,7 +59,9 @@ static int row_filter(const struct row *r, char **filters, struct berth_error **
                                 cli_usage_error(err, "images", "invalid filter 'dangling=%s'", val);
                                 return -1;
                         }
-                        ok = (r->img->repo_tags[0] == NULL) == want;
+                        /* As Docker: an intermediate image is neither. */
+                        ok = want ? r->img->repo_tags[0] == NULL && r->img->children == 0
+                                  : r->img->repo_tags[0] != NULL;
                 } else if (strcmp(key, "label") == 0) {
                         ok = label_matches(r->img, val);
                 } else {
@@ -93,14 +95,15 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
             {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
             {"help", no_argument, NULL, 'h'},         {0},
         };
-        bool quiet = false, digests = false, notrunc = false;
+        bool all = false, quiet = false, digests = false, notrunc = false;
         const char *format = NULL;
         _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
         int c;
         while ((c = getopt_long(argc, argv, "aqf:h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
-                        break; /* berth keeps no intermediate images */
+                        all = true;
+                        break;
                 case 'q':
                         quiet = true;
                         break;
@@ -118,7 +121,11 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
                         break;
                 case 'h':
                         puts("Usage: berth images [-a] [-q] [--digests] [--no-trunc] "
-                             "[--filter KEY=VALUE]... [--format json|TEMPLATE] [REPOSITORY[:TAG]]");
+                             "[--filter KEY=VALUE]... [--format json|TEMPLATE] "
+                             "[REPOSITORY[:TAG]]\n\n"
+                             "-a also lists intermediate images: untagged ones that other "
+                             "images are built on.\n"
+                             "Filters: reference=PATTERN, dangling=true|false, label=KEY[=VALUE].");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
@@ -145,6 +152,8 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
         struct row *rows = NULL;
         for (size_t i = 0; i < list->n; i++) {
                 const struct image_summary *img = &list->items[i];
+                if (!all && image_summary_intermediate(img))
+                        continue;
                 size_t ntags = strv_len(img->repo_tags);
                 for (size_t t = 0; t < (ntags ? ntags : 1); t++) {
                         struct row r = {.img = img};

@@ -129,7 +129,7 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
         _cleanup_strv_ char **changes = xcalloc(1, sizeof(char *));
-        const char *message = NULL;
+        const char *message = NULL, *platform = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "c:m:h", opts, NULL)) != -1) {
                 switch (c) {
@@ -140,10 +140,13 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
                         message = optarg;
                         break;
                 case 'p':
+                        platform = optarg;
                         break;
                 case 'h':
-                        puts("Usage: berth import [-c CHANGE]... [-m MESSAGE] FILE|- "
-                             "[REPOSITORY[:TAG]]");
+                        puts("Usage: berth import [-c CHANGE]... [-m MESSAGE] "
+                             "[--platform OS/ARCH[/VARIANT]] FILE|- [REPOSITORY[:TAG]]\n\n"
+                             "The platform is what the image's config says it runs on "
+                             "(linux/amd64 by default).");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
@@ -151,10 +154,14 @@ int cli_cmd_import(const struct cli_global *g, int argc, char **argv, struct ber
         }
         if (optind >= argc || argc - optind > 2)
                 return cli_usage_error(err, "import", "requires FILE|- and at most one reference");
+        _cleanup_platform_ struct image_platform plat = {0};
+        if (platform != NULL && image_platform_parse(platform, &plat, err) < 0)
+                return CLI_EXIT_FAILURE;
         struct storage_import_opts io = {
             .reference = argc - optind == 2 ? argv[optind + 1] : NULL,
             .changes = changes,
             .message = message,
+            .platform = platform ? &plat : NULL,
             .progress = cli_progress_enabled() ? cli_progress_line : NULL,
         };
         char id[IMAGE_DIGEST_LEN];
@@ -208,17 +215,19 @@ int cli_cmd_rmi(const struct cli_global *g, int argc, char **argv, struct berth_
                                              {"no-prune", no_argument, NULL, 'n'},
                                              {"help", no_argument, NULL, 'h'},
                                              {0}};
-        bool force = false;
+        struct storage_rmi_opts o = {0};
         int c;
         while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'f':
-                        force = true;
+                        o.force = true;
                         break;
                 case 'n':
+                        o.no_prune = true;
                         break;
                 case 'h':
-                        puts("Usage: berth rmi [-f] IMAGE...");
+                        puts("Usage: berth rmi [-f] [--no-prune] IMAGE...\n\n"
+                             "--no-prune keeps the untagged parents of a removed image.");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
@@ -227,7 +236,7 @@ int cli_cmd_rmi(const struct cli_global *g, int argc, char **argv, struct berth_
         if (optind >= argc)
                 return cli_usage_error(err, "rmi", "requires at least 1 image");
         struct storage_rmi_result res = {0};
-        int r = storage_image_remove(g->root, argv + optind, force, &res, err);
+        int r = storage_image_remove(g->root, argv + optind, &o, &res, err);
         for (char **u = res.untagged; u && *u; u++)
                 printf("Untagged: %s\n", *u);
         for (char **d = res.deleted; d && *d; d++)
@@ -259,16 +268,21 @@ int cli_cmd_image_prune(const struct cli_global *g, int argc, char **argv, struc
                         return CLI_EXIT_FAILURE;
                 }
         }
-        _cleanup_strv_ char **deleted = NULL;
+        struct storage_rmi_result res = {0};
         int64_t reclaimed = 0;
-        if (storage_image_prune(g->root, all, &deleted, &reclaimed, err) < 0)
+        if (storage_image_prune(g->root, all, &res, &reclaimed, err) < 0) {
+                storage_rmi_result_clear(&res);
                 return CLI_EXIT_FAILURE;
-        if (deleted[0] != NULL) {
+        }
+        if (res.deleted[0] != NULL) {
                 puts("Deleted Images:");
-                for (char **d = deleted; *d; d++)
+                for (char **u = res.untagged; *u; u++)
+                        printf("untagged: %s\n", *u);
+                for (char **d = res.deleted; *d; d++)
                         printf("deleted: %s\n", *d);
                 puts("");
         }
+        storage_rmi_result_clear(&res);
         _cleanup_free_ char *hs = cli_human_size(reclaimed);
         printf("Total reclaimed space: %s\n", hs);
         return 0;
@@ -373,11 +387,28 @@ int cli_cmd_history(const struct cli_global *g, int argc, char **argv, struct be
         for (size_t i = 0; i < cfg->n_history; i++)
                 if (!cfg->history[i].empty_layer && nl < cfg->n_diff_ids)
                         sizes[i] = layers[nl++].size;
-        _cleanup_free_ char *sid =
-            notrunc ? xstrdup(d->summary.id) : xstrndup(image_digest_hex(d->summary.id), 12);
+        /* As Docker: a step's row names the image it ended, when that
+         * image is here (the image's ancestors: image_config_extends). */
+        char **ids = xcalloc(cfg->n_history + 1, sizeof(char *)); /* with holes */
+        _cleanup_image_details_ struct image_details *a = NULL;
+        for (const struct image_details *cur = d; cur != NULL && cur->summary.config != NULL;) {
+                size_t n = cur->summary.config->n_history;
+                if (n == 0 || n > cfg->n_history || ids[n - 1] != NULL)
+                        break;
+                ids[n - 1] = notrunc ? xstrdup(cur->summary.id)
+                                     : xstrndup(image_digest_hex(cur->summary.id), 12);
+                _cleanup_image_details_ struct image_details *next = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (cur->summary.parent[0] == '\0' ||
+                    image_details_get(g->root, cur->summary.parent, &next, &scratch) <= 0)
+                        break;
+                image_details_free(a);
+                a = steal_pointer(&next);
+                cur = a;
+        }
         for (size_t k = cfg->n_history; k-- > 0;) {
                 const struct image_history *h = &cfg->history[k];
-                const char *img = k + 1 == cfg->n_history ? sid : "<missing>";
+                const char *img = ids[k] ? ids[k] : "<missing>";
                 if (quiet) {
                         puts(img);
                         continue;
@@ -391,6 +422,9 @@ int cli_cmd_history(const struct cli_global *g, int argc, char **argv, struct be
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
+        for (size_t k = 0; k < cfg->n_history; k++)
+                free(ids[k]);
+        free(ids);
         return 0;
 }
 

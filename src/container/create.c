@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -295,6 +294,12 @@ int container_create(const struct container_engine *e, const char *image,
         _cleanup_image_rootfs_ struct storage_image_rootfs *img = NULL;
         if (container_options_validate(o, err) < 0 || container_options_env(o, NULL, &env, err) < 0)
                 return berth_err_ret(*err);
+        /* The image store's lock, shared, from before the lookup: an rmi
+         * (exclusive) can't delete the image between our lookup and the
+         * record that pins it. */
+        _cleanup_store_ struct image_store *store = NULL;
+        if (image_store_open(e->root, false, &store, err) < 0)
+                return berth_err_ret(*err);
         int found = storage_image_rootfs_get(e->root, image, &img, err);
         if (found < 0)
                 return berth_err_ret(*err);
@@ -303,12 +308,6 @@ int container_create(const struct container_engine *e, const char *image,
         int stop_signal = container_stop_signal(img->config, o, err);
         if (stop_signal < 0)
                 return stop_signal;
-        /* The image store's lock, shared: an rmi (exclusive) can't delete
-         * the image between our lookup and the record that pins it. */
-        _cleanup_free_ char *lock_path = xasprintf("%s/lock", e->root);
-        _cleanup_close_ int store_lock = util_lock_acquire(lock_path, LOCK_SH, err);
-        if (store_lock < 0)
-                return store_lock;
 
         _cleanup_container_record_ struct container_record *r = xcalloc(1, sizeof(*r));
         r->name = o->name ? xstrdup(o->name) : NULL;

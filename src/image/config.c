@@ -195,6 +195,52 @@ void image_chain_ids(char (*diff_ids)[IMAGE_DIGEST_LEN], size_t n, char (*out)[I
         }
 }
 
+static bool same_str(const char *a, const char *b)
+{
+        return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool same_step(const struct image_history *a, const struct image_history *b)
+{
+        return a->empty_layer == b->empty_layer && same_str(a->created, b->created) &&
+               same_str(a->created_by, b->created_by) && same_str(a->author, b->author) &&
+               same_str(a->comment, b->comment);
+}
+
+bool image_config_extends(const struct image_config *child, const struct image_config *parent)
+{
+        if (child == NULL || parent == NULL || child == parent)
+                return false;
+        if (parent->n_diff_ids == 0 && parent->n_history == 0)
+                return false;
+        if (parent->n_diff_ids > child->n_diff_ids || parent->n_history > child->n_history)
+                return false;
+        if (parent->n_diff_ids == child->n_diff_ids && parent->n_history == child->n_history)
+                return false;
+        for (size_t i = 0; i < parent->n_diff_ids; i++)
+                if (strcmp(parent->diff_ids[i], child->diff_ids[i]) != 0)
+                        return false;
+        for (size_t i = 0; i < parent->n_history; i++)
+                if (!same_step(&parent->history[i], &child->history[i]))
+                        return false;
+        return true;
+}
+
+void image_config_parents(struct image_config *const *configs, size_t n, ssize_t *parent)
+{
+        for (size_t i = 0; i < n; i++) {
+                parent[i] = -1;
+                for (size_t j = 0; j < n; j++) {
+                        if (!image_config_extends(configs[i], configs[j]))
+                                continue;
+                        const struct image_config *best = parent[i] < 0 ? NULL : configs[parent[i]];
+                        if (best == NULL || configs[j]->n_history > best->n_history ||
+                            configs[j]->n_diff_ids > best->n_diff_ids)
+                                parent[i] = (ssize_t)j;
+                }
+        }
+}
+
 void image_config_free(struct image_config *c)
 {
         if (c == NULL)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image/digest.h"
 #include "util/error.h"
@@ -76,6 +77,21 @@ const char *image_config_label(const struct image_config *c, const char *key);
 /* chain IDs per the OCI spec: chain[0] = diff_ids[0],
  * chain[n] = sha256(chain[n-1] + " " + diff_ids[n]).  out has n entries. */
 void image_chain_ids(char (*diff_ids)[IMAGE_DIGEST_LEN], size_t n, char (*out)[IMAGE_DIGEST_LEN]);
+
+/*
+ * Docker records an image's parent (each step of the classic builder,
+ * commit); berth's store is content-addressed and keeps no such link, so,
+ * as Podman does, it reads the relation from content.  child extends
+ * parent when parent's layers and history are a prefix of child's and
+ * child has at least one step more: a commit on it, a build that went on
+ * from it.  An image with neither layers nor history is no one's parent.
+ */
+bool image_config_extends(const struct image_config *child, const struct image_config *parent);
+
+/* parent[i]: the index of the image that configs[i] extends most closely
+ * (the longest one), or -1.  NULL configs (images that can't be read)
+ * have no parent and are no one's. */
+void image_config_parents(struct image_config *const *configs, size_t n, ssize_t *parent);
 
 void image_config_free(struct image_config *c);
 void image_config_freep(struct image_config **c);

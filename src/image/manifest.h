@@ -67,6 +67,7 @@ int image_platform_parse(const char *s, struct image_platform *out, struct berth
 /* linux/amd64 */
 void image_platform_default(struct image_platform *out);
 void image_platform_clear(struct image_platform *p);
+#define _cleanup_platform_ __attribute__((cleanup(image_platform_clear)))
 char *image_platform_string(const struct image_platform *p);
 
 /* The index entry that best matches want: os and architecture equal, and

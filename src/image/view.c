@@ -88,6 +88,45 @@ static void summary_clear(struct image_summary *s)
         image_config_free(s->config);
 }
 
+bool image_summary_intermediate(const struct image_summary *s)
+{
+        return s->repo_tags[0] == NULL && s->children > 0;
+}
+
+struct image_config **image_db_configs(struct image_store *s, struct image_db *db)
+{
+        struct image_config **c = xcalloc(db->n_images + 1, sizeof(*c));
+        for (size_t i = 0; i < db->n_images; i++) {
+                _cleanup_manifest_ struct image_manifest *m = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (db->images[i].manifests[0] != NULL &&
+                    image_read_image(NULL, s, db->images[i].manifests[0], &m, &c[i], &scratch) < 0)
+                        c[i] = NULL;
+        }
+        return c;
+}
+
+void image_configs_free(struct image_config **c, size_t n)
+{
+        for (size_t i = 0; c != NULL && i < n; i++)
+                image_config_free(c[i]);
+        free(c);
+}
+
+/* sum's parent and children among db's images, given each one's parent
+ * (image_config_parents over db's configs). */
+static void set_lineage(struct image_summary *sum, const struct image_db *db, const ssize_t *parent)
+{
+        for (size_t i = 0; i < db->n_images; i++) {
+                if (parent[i] < 0)
+                        continue;
+                if (strcmp(db->images[i].id, sum->id) == 0)
+                        memcpy(sum->parent, db->images[parent[i]].id, IMAGE_DIGEST_LEN);
+                if (strcmp(db->images[parent[i]].id, sum->id) == 0)
+                        sum->children++;
+        }
+}
+
 static int by_created(const void *a, const void *b)
 {
         const struct image_summary *x = a, *y = b;
@@ -117,6 +156,13 @@ int image_list_get(const char *root, struct image_list **out, struct berth_error
                         l->items[i].created = -1;
                 }
         }
+        _cleanup_free_ struct image_config **configs = xcalloc(l->n + 1, sizeof(*configs));
+        _cleanup_free_ ssize_t *parent = xcalloc(l->n + 1, sizeof(*parent));
+        for (size_t i = 0; i < l->n; i++)
+                configs[i] = l->items[i].config;
+        image_config_parents(configs, l->n, parent);
+        for (size_t i = 0; i < l->n; i++)
+                set_lineage(&l->items[i], db, parent);
         qsort(l->items, l->n, sizeof(*l->items), by_created);
         *out = steal_pointer(&l);
         return 0;
@@ -154,6 +200,11 @@ int image_details_get(const char *root, const char *what, struct image_details *
         if (fill_summary(s, db, rec, &d->summary, &d->manifest, &d->config_json, err) < 0)
                 return berth_err_ret(*err);
         image_blob_stat(s, d->summary.manifest, &d->manifest_size);
+        struct image_config **configs = image_db_configs(s, db);
+        _cleanup_free_ ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        image_config_parents(configs, db->n_images, parent);
+        set_lineage(&d->summary, db, parent);
+        image_configs_free(configs, db->n_images);
         *out = steal_pointer(&d);
         return 1;
 }
@@ -189,7 +240,7 @@ json_t *image_details_inspect(const struct image_details *d)
         json_object_set_new(o, "Id", json_string(s->id));
         json_object_set_new(o, "RepoTags", util_json_from_strv(s->repo_tags));
         json_object_set_new(o, "RepoDigests", util_json_from_strv(s->repo_digests));
-        json_object_set_new(o, "Parent", json_string(""));
+        json_object_set_new(o, "Parent", json_string(s->parent));
         json_object_set_new(o, "Comment",
                             json_string(s->config->comment ? s->config->comment : ""));
         json_object_set_new(o, "Created", or_null(json_object_get(cfg, "created")));

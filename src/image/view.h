@@ -10,6 +10,7 @@
 #include "image/config.h"
 #include "image/digest.h"
 #include "image/manifest.h"
+#include "image/store.h"
 #include "util/error.h"
 
 /*
@@ -26,7 +27,13 @@ struct image_summary {
         time_t added;
         int64_t size;
         struct image_config *config;
+        char parent[IMAGE_DIGEST_LEN]; /* "" when none; see image_config_extends */
+        size_t children;               /* images whose parent this is */
 };
+
+/* Docker's intermediate image: untagged, the parent of another; `images`
+ * shows it only with -a, and it is not dangling. */
+bool image_summary_intermediate(const struct image_summary *s);
 
 struct image_list {
         struct image_summary *items; /* newest first */
@@ -55,6 +62,11 @@ void image_details_freep(struct image_details **d);
 
 /* Docker's `image inspect` object for d. */
 json_t *image_details_inspect(const struct image_details *d);
+
+/* The config of each image in db, in db's order; NULL for one that can't
+ * be read.  Free with image_configs_free(c, db->n_images). */
+struct image_config **image_db_configs(struct image_store *s, struct image_db *db);
+void image_configs_free(struct image_config **c, size_t n);
 
 /* RFC 3339 to a unix time; -1 when absent or unparseable. */
 time_t image_time_parse(const char *s);

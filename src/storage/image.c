@@ -80,7 +80,7 @@ int storage_image_load(const char *root, const char *path, const struct image_lo
 
 /* ---- containers: the contract with container/ ---- */
 
-int storage_image_in_use(struct image_store *s, const char *id, char **container)
+int storage_image_in_use(struct image_store *s, const char *id, char **container, bool *running)
 {
         _cleanup_close_ int fd =
             openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -90,6 +90,7 @@ int storage_image_in_use(struct image_store *s, const char *id, char **container
         if (d == NULL)
                 return 0;
         struct dirent *de;
+        int found = 0;
         while ((de = readdir(d)) != NULL) {
                 if (de->d_name[0] == '.')
                         continue;
@@ -99,13 +100,23 @@ int storage_image_in_use(struct image_store *s, const char *id, char **container
                 if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
                         continue;
                 const char *img = json_string_value(json_object_get(root, "Image"));
-                if (img != NULL && strcmp(img, id) == 0) {
-                        if (container != NULL)
-                                *container = xstrdup(de->d_name);
-                        return 1;
+                if (img == NULL || strcmp(img, id) != 0)
+                        continue;
+                bool up = json_is_true(json_object_get(json_object_get(root, "State"), "Running"));
+                /* A running one names the conflict that force can't lift. */
+                if (found && !up)
+                        continue;
+                found = 1;
+                if (container != NULL) {
+                        free(*container);
+                        *container = xstrdup(de->d_name);
                 }
+                if (running != NULL)
+                        *running = up;
+                if (up)
+                        break;
         }
-        return 0;
+        return found;
 }
 
 /* ---- garbage collection ---- */
@@ -168,6 +179,29 @@ int storage_gc(struct image_store *s, struct image_db *db, int64_t *reclaimed,
         return 0;
 }
 
+/* The Image of every container record, one entry per container. */
+static char **container_images(struct image_store *s)
+{
+        char **out = xcalloc(1, sizeof(char *));
+        _cleanup_close_ int fd =
+            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(steal_fd(&fd)) : NULL;
+        struct dirent *de;
+        while (d != NULL && (de = readdir(d)) != NULL) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *rel = xasprintf("containers/%s/container.json", de->d_name);
+                _cleanup_json_ json_t *root = NULL;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (util_json_load_file(s->root_fd, rel, &root, &scratch) < 0)
+                        continue;
+                const char *img = json_string_value(json_object_get(root, "Image"));
+                if (img != NULL)
+                        strv_append(&out, img);
+        }
+        return out;
+}
+
 /* ---- rmi, prune ---- */
 
 static char *short_id(const char *id)
@@ -175,9 +209,97 @@ static char *short_id(const char *id)
         return xstrndup(image_digest_hex(id), 12);
 }
 
-static int remove_one(struct image_store *s, struct image_db *db, const char *what, bool force,
-                      struct storage_rmi_result *out, struct berth_error **err)
+/* Each image's config, read once: rmi and prune ask for parents and
+ * children again as images go. */
+struct lineage {
+        struct image_db *db;
+        size_t n;
+        char (*ids)[IMAGE_DIGEST_LEN];
+        struct image_config **configs;
+};
+
+static void lineage_load(struct image_store *s, struct image_db *db, struct lineage *l)
 {
+        l->db = db;
+        l->n = db->n_images;
+        l->configs = image_db_configs(s, db);
+        l->ids = xcalloc(l->n + 1, IMAGE_DIGEST_LEN);
+        for (size_t i = 0; i < l->n; i++)
+                memcpy(l->ids[i], db->images[i].id, IMAGE_DIGEST_LEN);
+}
+
+static void lineage_clear(struct lineage *l)
+{
+        image_configs_free(l->configs, l->n);
+        free(l->ids);
+}
+
+/* Each image's parent among those db has now: parent[i] for
+ * db->images[i] (image_config_parents). */
+static ssize_t *lineage_parents(const struct lineage *l)
+{
+        struct image_db *db = l->db;
+        _cleanup_free_ struct image_config **configs = xcalloc(db->n_images + 1, sizeof(*configs));
+        ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        for (size_t i = 0; i < db->n_images; i++)
+                for (size_t k = 0; k < l->n; k++)
+                        if (strcmp(l->ids[k], db->images[i].id) == 0)
+                                configs[i] = l->configs[k];
+        image_config_parents(configs, db->n_images, parent);
+        return parent;
+}
+
+static size_t children_of(const struct image_db *db, const ssize_t *parent, size_t i)
+{
+        size_t n = 0;
+        for (size_t k = 0; k < db->n_images; k++)
+                n += parent[k] == (ssize_t)i;
+        return n;
+}
+
+/* id's parent among the images db has now (NULL for none), and how many
+ * of them have id as their parent. */
+static const char *lineage_of(const struct lineage *l, const char *id, size_t *children)
+{
+        struct image_db *db = l->db;
+        _cleanup_free_ ssize_t *parent = lineage_parents(l);
+        *children = 0;
+        for (size_t i = 0; i < db->n_images; i++) {
+                if (strcmp(db->images[i].id, id) != 0)
+                        continue;
+                *children = children_of(db, parent, i);
+                return parent[i] >= 0 ? db->images[parent[i]].id : NULL;
+        }
+        return NULL;
+}
+
+/* Docker's rmi without --no-prune: after an image goes, its parent goes
+ * too while it has no name, no container and no other child. */
+static void prune_parents(struct image_store *s, const struct lineage *l, const char *parent_in,
+                          struct storage_rmi_result *out)
+{
+        char parent[IMAGE_DIGEST_LEN];
+        snprintf(parent, sizeof(parent), "%s", parent_in ? parent_in : "");
+        while (parent[0] != '\0') {
+                struct image_record *rec = image_db_find_id(l->db, parent);
+                size_t ntags = 0, children = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(l->db, rec, &ntags);
+                const char *next = lineage_of(l, parent, &children);
+                if (ntags > 0 || children > 0 || storage_image_in_use(s, parent, NULL, NULL) != 0)
+                        return;
+                strv_append(&out->deleted, parent);
+                char grand[IMAGE_DIGEST_LEN];
+                snprintf(grand, sizeof(grand), "%s", next ? next : "");
+                image_db_remove(l->db, parent);
+                memcpy(parent, grand, IMAGE_DIGEST_LEN);
+        }
+}
+
+static int remove_one(struct image_store *s, const struct lineage *l, const char *what,
+                      const struct storage_rmi_opts *o, struct storage_rmi_result *out,
+                      struct berth_error **err)
+{
+        struct image_db *db = l->db;
         struct image_record *rec = NULL;
         _cleanup_free_ char *matched = NULL;
         int r = image_db_resolve(db, what, &rec, &matched, err);
@@ -187,25 +309,43 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
                 return berth_err(err, 0, "No such image: %s", what);
         char id[IMAGE_DIGEST_LEN];
         memcpy(id, rec->id, IMAGE_DIGEST_LEN);
-        size_t ntags = 0;
+        size_t ntags = 0, children = 0;
         _cleanup_free_ const char **tags = image_db_tags_of(db, rec, &ntags);
         _cleanup_free_ char *container = NULL;
-        bool used = storage_image_in_use(s, id, &container) > 0;
+        bool running = false;
+        bool used = storage_image_in_use(s, id, &container, &running) > 0;
         _cleanup_free_ char *sid = short_id(id);
+        const char *parent = lineage_of(l, id, &children);
+        char parent_id[IMAGE_DIGEST_LEN];
+        snprintf(parent_id, sizeof(parent_id), "%s", parent ? parent : "");
+        bool by_name = matched != NULL && strchr(matched, '@') == NULL;
 
         /* By name, with other names left: only that name goes. */
-        if (matched != NULL && strchr(matched, '@') == NULL && ntags > 1) {
+        if (by_name && ntags > 1) {
                 _cleanup_free_ char *fam = image_reference_familiar_name(matched);
                 image_db_untag(db, matched);
                 strv_append(&out->untagged, fam);
                 return 0;
         }
-        if (used && !force)
+        if (used && by_name && !o->force) {
+                _cleanup_free_ char *fam = image_reference_familiar_name(matched);
                 return berth_err(err, EBUSY,
-                                 "conflict: unable to remove image %s (must force) - container "
-                                 "%.12s is using it",
-                                 matched ? matched : sid, container);
-        if (matched == NULL && ntags > 1 && !force)
+                                 "conflict: unable to remove repository reference \"%s\" (must "
+                                 "force) - container %.12s is using its referenced image %s",
+                                 fam, container, sid);
+        }
+        if (used && !by_name && (running || !o->force))
+                return berth_err(err, EBUSY,
+                                 "conflict: unable to delete %s (%s) - image is being used by %s "
+                                 "container %.12s",
+                                 sid, running ? "cannot be forced" : "must be forced",
+                                 running ? "running" : "stopped", container);
+        if (children > 0 && !by_name)
+                return berth_err(err, EBUSY,
+                                 "conflict: unable to delete %s (cannot be forced) - image has "
+                                 "dependent child images",
+                                 sid);
+        if (!by_name && ntags > 1 && !o->force)
                 return berth_err(err, EBUSY,
                                  "conflict: unable to delete %s (must be forced) - image is "
                                  "referenced in multiple repositories",
@@ -214,9 +354,9 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
                 _cleanup_free_ char *fam = image_reference_familiar_name(tags[i]);
                 strv_append(&out->untagged, fam);
         }
-        if (used) {
-                /* Forced, but a container still needs its layers: the
-                 * image only loses its names. */
+        if (used || children > 0) {
+                /* A container still needs its layers (force only took the
+                 * name), or an image built on it does: it stays, unnamed. */
                 for (size_t i = 0; i < ntags; i++) {
                         _cleanup_free_ char *name = xstrdup(tags[i]);
                         image_db_untag(db, name);
@@ -225,10 +365,12 @@ static int remove_one(struct image_store *s, struct image_db *db, const char *wh
         }
         image_db_remove(db, id);
         strv_append(&out->deleted, id);
+        if (!o->no_prune)
+                prune_parents(s, l, parent_id, out);
         return 0;
 }
 
-int storage_image_remove(const char *root, char *const *what, bool force,
+int storage_image_remove(const char *root, char *const *what, const struct storage_rmi_opts *o,
                          struct storage_rmi_result *out, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
@@ -237,13 +379,16 @@ int storage_image_remove(const char *root, char *const *what, bool force,
                 return berth_err_ret(*err);
         out->untagged = xcalloc(1, sizeof(char *));
         out->deleted = xcalloc(1, sizeof(char *));
+        struct lineage l;
+        lineage_load(s, db, &l);
         int ret = 0;
         for (char *const *w = what; *w != NULL; w++) {
                 /* Docker goes on with the other names after a failure and
                  * reports it at the end. */
-                if (remove_one(s, db, *w, force, out, err) < 0 && ret == 0)
+                if (remove_one(s, &l, *w, o, out, err) < 0 && ret == 0)
                         ret = berth_err_ret(*err);
         }
+        lineage_clear(&l);
         if (image_db_save(s, db, err) < 0) {
                 /* Nothing was untagged or deleted after all (ENOSPC, say):
                  * don't let the caller report that it was. */
@@ -265,28 +410,52 @@ void storage_rmi_result_clear(struct storage_rmi_result *r)
         r->untagged = r->deleted = NULL;
 }
 
-int storage_image_prune(const char *root, bool all, char ***deleted, int64_t *reclaimed,
-                        struct berth_error **err)
+/* The next image prune removes: unused, no child (an intermediate image
+ * goes once the image built on it has gone, as Docker prunes parents),
+ * and unnamed unless all.  NULL when none is left. */
+static const char *prunable(const struct lineage *l, char **used, bool all)
+{
+        _cleanup_free_ ssize_t *parent = lineage_parents(l);
+        for (size_t i = 0; i < l->db->n_images; i++) {
+                struct image_record *rec = &l->db->images[i];
+                size_t ntags = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(l->db, rec, &ntags);
+                if ((ntags == 0 || all) && children_of(l->db, parent, i) == 0 && !in(used, rec->id))
+                        return rec->id;
+        }
+        return NULL;
+}
+
+int storage_image_prune(const char *root, bool all, struct storage_rmi_result *out,
+                        int64_t *reclaimed, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
         _cleanup_db_ struct image_db *db = NULL;
         if (image_store_open(root, true, &s, err) < 0 || image_db_load(s, &db, err) < 0)
                 return berth_err_ret(*err);
-        _cleanup_strv_ char **gone = xcalloc(1, sizeof(char *));
-        for (size_t i = 0; i < db->n_images;) {
-                struct image_record *rec = &db->images[i];
+        out->untagged = xcalloc(1, sizeof(char *));
+        out->deleted = xcalloc(1, sizeof(char *));
+        _cleanup_strv_ char **used = container_images(s);
+        struct lineage l;
+        lineage_load(s, db, &l);
+        for (const char *id; (id = prunable(&l, used, all)) != NULL;) {
                 size_t ntags = 0;
-                _cleanup_free_ const char **tags = image_db_tags_of(db, rec, &ntags);
-                if ((ntags == 0 || all) && storage_image_in_use(s, rec->id, NULL) == 0) {
-                        strv_append(&gone, rec->id);
-                        image_db_remove(db, rec->id);
-                        continue;
+                _cleanup_free_ const char **tags =
+                    image_db_tags_of(db, image_db_find_id(db, id), &ntags);
+                for (size_t i = 0; i < ntags; i++) {
+                        _cleanup_free_ char *fam = image_reference_familiar_name(tags[i]);
+                        strv_append(&out->untagged, fam);
                 }
-                i++;
+                strv_append(&out->deleted, id);
+                image_db_remove(db, out->deleted[strv_len(out->deleted) - 1]);
         }
-        if (image_db_save(s, db, err) < 0 || storage_gc(s, db, reclaimed, err) < 0)
+        lineage_clear(&l);
+        if (image_db_save(s, db, err) < 0) {
+                storage_rmi_result_clear(out);
                 return berth_err_ret(*err);
-        *deleted = steal_pointer(&gone);
+        }
+        if (storage_gc(s, db, reclaimed, err) < 0)
+                return berth_err_ret(*err);
         return 0;
 }
 
@@ -337,6 +506,20 @@ int storage_image_describe(const char *root, const char *what, struct image_deta
         return 1;
 }
 
+/* One image's chain IDs, bottom first (NULL-terminated strv). */
+static char **chain_of(const struct image_config *c)
+{
+        char **out = xcalloc(1, sizeof(char *));
+        if (c == NULL)
+                return out;
+        _cleanup_free_ char(*chain)[IMAGE_DIGEST_LEN] =
+            xcalloc(c->n_diff_ids + 1, IMAGE_DIGEST_LEN);
+        image_chain_ids(c->diff_ids, c->n_diff_ids, chain);
+        for (size_t k = 0; k < c->n_diff_ids; k++)
+                strv_append(&out, chain[k]);
+        return out;
+}
+
 int storage_df_get(const char *root, struct storage_df *out, struct berth_error **err)
 {
         _cleanup_store_ struct image_store *s = NULL;
@@ -344,26 +527,46 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
         if (image_store_open(root, false, &s, err) < 0 || image_db_load(s, &db, err) < 0)
                 return berth_err_ret(*err);
         memset(out, 0, sizeof(*out));
-        out->images = db->n_images;
+        out->rows = xcalloc(db->n_images + 1, sizeof(*out->rows));
+        struct image_config **configs = image_db_configs(s, db);
+        _cleanup_free_ ssize_t *parent = xcalloc(db->n_images + 1, sizeof(*parent));
+        image_config_parents(configs, db->n_images, parent);
+        _cleanup_strv_ char **used = container_images(s);
+        char ***chains = xcalloc(db->n_images + 1, sizeof(*chains));
+        _cleanup_free_ size_t *row_of = xcalloc(db->n_images + 1, sizeof(*row_of));
         _cleanup_strv_ char **active_layers = xcalloc(1, sizeof(char *));
         for (size_t i = 0; i < db->n_images; i++) {
-                if (storage_image_in_use(s, db->images[i].id, NULL) <= 0)
+                chains[i] = chain_of(configs[i]);
+                size_t containers = 0;
+                for (char **u = used; *u; u++)
+                        containers += strcmp(*u, db->images[i].id) == 0;
+                if (containers > 0)
+                        for (char **c = chains[i]; *c; c++)
+                                strv_append(&active_layers, *c);
+                size_t ntags = 0, children = 0;
+                _cleanup_free_ const char **tags = image_db_tags_of(db, &db->images[i], &ntags);
+                for (size_t k = 0; k < db->n_images; k++)
+                        children += parent[k] == (ssize_t)i;
+                /* As Docker's df: intermediate images are counted in their
+                 * children, whose layers they are. */
+                if (ntags == 0 && children > 0)
                         continue;
-                out->images_active++;
-                _cleanup_manifest_ struct image_manifest *m = NULL;
-                _cleanup_config_ struct image_config *c = NULL;
-                if (image_read_image(NULL, s, db->images[i].manifests[0], &m, &c, err) < 0)
-                        return berth_err_ret(*err);
-                _cleanup_free_ char(*chain)[IMAGE_DIGEST_LEN] =
-                    xcalloc(c->n_diff_ids + 1, IMAGE_DIGEST_LEN);
-                image_chain_ids(c->diff_ids, c->n_diff_ids, chain);
-                for (size_t k = 0; k < c->n_diff_ids; k++)
-                        strv_append(&active_layers, chain[k]);
+                struct storage_df_image *row = &out->rows[out->images++];
+                memcpy(row->id, db->images[i].id, IMAGE_DIGEST_LEN);
+                row->repo_tags = xcalloc(1, sizeof(char *));
+                for (size_t k = 0; k < ntags; k++) {
+                        _cleanup_free_ char *fam = image_reference_familiar_name(tags[k]);
+                        strv_append(&row->repo_tags, fam);
+                }
+                row->created = image_time_parse(configs[i] ? configs[i]->created : NULL);
+                row->containers = containers;
+                row_of[out->images - 1] = i;
+                out->images_active += containers > 0;
         }
+        /* Each layer's size, and how many listed images have it. */
         _cleanup_strv_ char **layers = NULL;
-        if (storage_layer_list(s, &layers, err) < 0)
-                return berth_err_ret(*err);
-        for (char **l = layers; *l != NULL; l++) {
+        int r = storage_layer_list(s, &layers, err);
+        for (char **l = layers; r >= 0 && *l != NULL; l++) {
                 struct storage_layer_meta meta;
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 if (storage_layer_get(s, *l, &meta, &scratch) <= 0)
@@ -371,17 +574,32 @@ int storage_df_get(const char *root, struct storage_df *out, struct berth_error 
                 out->images_size += meta.size;
                 if (!in(active_layers, *l))
                         out->images_reclaimable += meta.size;
+                size_t users = 0;
+                for (size_t k = 0; k < out->images; k++)
+                        users += in(chains[row_of[k]], *l);
+                for (size_t k = 0; k < out->images; k++) {
+                        if (!in(chains[row_of[k]], *l))
+                                continue;
+                        out->rows[k].size += meta.size;
+                        if (users > 1)
+                                out->rows[k].shared_size += meta.size;
+                }
         }
-        _cleanup_close_ int fd =
-            openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-                _cleanup_closedir_ DIR *d = fdopendir(steal_fd(&fd));
-                struct dirent *de;
-                while (d != NULL && (de = readdir(d)) != NULL)
-                        if (de->d_name[0] != '.')
-                                out->containers++;
-        }
-        return 0;
+        for (size_t i = 0; i < db->n_images; i++)
+                strv_free(chains[i]);
+        free(chains);
+        image_configs_free(configs, db->n_images);
+        if (r < 0)
+                storage_df_clear(out);
+        return r < 0 ? berth_err_ret(*err) : 0;
+}
+
+void storage_df_clear(struct storage_df *df)
+{
+        for (size_t i = 0; df->rows != NULL && i < df->images; i++)
+                strv_free(df->rows[i].repo_tags);
+        free(df->rows);
+        memset(df, 0, sizeof(*df));
 }
 
 int storage_image_rootfs_get(const char *root, const char *what, struct storage_image_rootfs **out,

@@ -168,6 +168,10 @@ int storage_image_import(const char *root, const char *path, const struct storag
         _cleanup_reference_ struct image_reference *ref = NULL;
         if (opts->reference != NULL && image_reference_parse(opts->reference, &ref, err) < 0)
                 return berth_err_ret(*err);
+        /* As Docker on Linux: a Windows image here would be a lie. */
+        if (opts->platform != NULL && strcmp(opts->platform->os, "linux") != 0)
+                return berth_err(err, EINVAL, "--platform %s: operating system is not supported",
+                                 opts->platform->os);
         _cleanup_json_ json_t *cfg = json_object();
         for (char *const *c = opts->changes; c && *c; c++)
                 if (storage_config_change_apply(cfg, *c, err) < 0)
@@ -211,10 +215,14 @@ int storage_image_import(const char *root, const char *path, const struct storag
         json_t *history = json_pack("{s:s,s:s}", "created", created, "created_by",
                                     opts->message ? opts->message : "");
         json_object_set_new(history, "comment", json_string(comment));
+        struct image_platform amd64 = {.os = "linux", .architecture = "amd64"};
+        const struct image_platform *p = opts->platform ? opts->platform : &amd64;
         _cleanup_json_ json_t *config =
-            json_pack("{s:s,s:s,s:s,s:O,s:{s:s,s:[s]},s:[o]}", "architecture", "amd64", "os",
-                      "linux", "created", created, "config", cfg, "rootfs", "type", "layers",
+            json_pack("{s:s,s:s,s:s,s:O,s:{s:s,s:[s]},s:[o]}", "architecture", p->architecture,
+                      "os", p->os, "created", created, "config", cfg, "rootfs", "type", "layers",
                       "diff_ids", meta.diff_id, "history", history);
+        if (p->variant != NULL)
+                json_object_set_new(config, "variant", json_string(p->variant));
         if (opts->message != NULL)
                 json_object_set_new(config, "comment", json_string(opts->message));
         _cleanup_free_ char *ctext = json_dumps(config, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -145,6 +145,11 @@ layout_copy() {
 		    "symlink-rel": [entry("evil", type=tarfile.SYMTYPE, linkname="../../../../../../../../" + tmp + "/outside"),
 		                    entry("evil/through-relative-symlink", b"bad")],
 		    "hardlink": [entry("hl", type=tarfile.LNKTYPE, linkname=tmp + "/outside/target")],
+		    "hardlink-dotdot": [entry("hl", type=tarfile.LNKTYPE, linkname="../../../../../../../../" + tmp + "/outside/target")],
+		    "whiteout-parent": [entry(".wh.dir", b""), entry("dir/file", b"bad")],
+		    "whiteout-as-dir": [entry(".wh.dir", b""), entry(".wh.dir/file", b"bad")],
+		    "whiteout-dotdot": [entry("sub", type=tarfile.DIRTYPE), entry("sub/.wh..", b"")],
+		    "whiteout-escape": [entry(".wh.../../../outside/target", b"")],
 		}
 		open(tmp + "/outside/target", "w").write("keep")
 		for case, entries in cases.items():
@@ -165,7 +170,8 @@ layout_copy() {
 		            ti = tarfile.TarInfo(name); ti.size = len(data)
 		            out.addfile(ti, io.BytesIO(data))
 	PY
-	for case in dotdot absolute symlink symlink-rel hardlink; do
+	for case in dotdot absolute symlink symlink-rel hardlink hardlink-dotdot whiteout-parent \
+		whiteout-as-dir whiteout-dotdot whiteout-escape; do
 		run B load -i "$TEST_TMP/$case.tar"
 		echo "$case: status=$status $output"
 		if [ "$status" -ne 0 ]; then

@@ -310,6 +310,26 @@ check_layers() {
 	[[ "$output" == *"FROBNICATE"* ]]
 }
 
+@test "import: --platform is what the config says; a bad one changes nothing" {
+	run B import --platform linux/arm64/v8 "$IMAGES/layers/regclient-layer.tar" rc:arm
+	[ "$status" -eq 0 ]
+	run B image inspect rc:arm
+	[ "$(jq -c '.[0] | [.Os, .Architecture, .Variant]' <<<"$output")" = '["linux","arm64","v8"]' ]
+	# aliases normalized as for load; no variant unless given
+	B import --platform linux/x86_64 "$IMAGES/layers/regclient-layer.tar" rc:amd >/dev/null
+	run B image inspect rc:amd
+	[ "$(jq -c '.[0] | [.Os, .Architecture, .Variant]' <<<"$output")" = '["linux","amd64",null]' ]
+	before=$(cd "$ROOT" && find . -printf '%p %s\n' | sort && cat images.json)
+	for p in windows/amd64 linux nope/ linux/arm/v7/x; do
+		run B import --platform "$p" "$IMAGES/layers/regclient-layer.tar" rc:bad
+		echo "$p: $status $output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "berth: "*"$p"* || "$output" == "berth: --platform windows: operating system is not supported"* ]]
+	done
+	[ "$(cd "$ROOT" && find . -printf '%p %s\n' | sort && cat images.json)" = "$before" ]
+}
+
 @test "the container engine's view: config and lower dirs, top first" {
 	B load -i "$IMAGES/docker-archives/dive-test-busybox-amd64-whiteouts.docker-save.tar" >/dev/null
 	run "$BUILD/tests/helpers/image-rootfs" "$ROOT" dive-test
@@ -339,6 +359,16 @@ check_layers() {
 	[ "$(grep -c '^Saving layer   sha256:' <<<"$output")" -eq 3 ]
 	run B save -o "$TEST_TMP/s2.tar" bazel/pkg/v1/mutate:whiteout_image
 	[ -z "$output" ]
+	# piped: load prints its result only; import its ID only
+	run B load -i "$IMAGES/docker-archives/ggcr-whiteout_image.tar"
+	[ "$output" = "Loaded image: bazel/pkg/v1/mutate:whiteout_image" ]
+	run script -qec "$BERTH --root $ROOT import $IMAGES/rootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz al:tty" /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^Importing      sha256:' <<<"$output")" -eq 1 ]
+	[[ "${lines[-1]}" == sha256:* ]]
+	run B import "$IMAGES/rootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz" al:pipe
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == sha256:* ]]
 }
 
 @test "import: the regclient layers, whiteout and opaque dir converted for overlay" {

@@ -300,6 +300,67 @@ static void test_chain_ids(void **state)
             chain[2], "sha256:50127c0d6b338be78246434b4bce23ecf75e505158ea0bbd15effeb162fbf3ec");
 }
 
+static struct image_config *config_of(const char *json)
+{
+        struct image_config *c = NULL;
+        struct berth_error *err = NULL;
+        if (image_config_parse(json, strlen(json), &c, &err) < 0)
+                fail_msg("%s: %s", json, err->msg);
+        return c;
+}
+
+#define D1 "\"sha256:1111111111111111111111111111111111111111111111111111111111111111\""
+#define D2 "\"sha256:2222222222222222222222222222222222222222222222222222222222222222\""
+#define H1 "{\"created\":\"2026-01-01T00:00:00Z\",\"created_by\":\"ADD a /\"}"
+#define H2 "{\"created_by\":\"CMD [\\\"sh\\\"]\",\"empty_layer\":true}"
+#define H3 "{\"created_by\":\"RUN b\"}"
+
+static void test_lineage(void **state)
+{
+        struct image_config *c[7] = {
+            /* 0: one layer */
+            config_of("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" D1 "]},"
+                      "\"history\":[" H1 "]}"),
+            /* 1: 0 plus a metadata-only step */
+            config_of("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" D1 "]},"
+                      "\"history\":[" H1 "," H2 "]}"),
+            /* 2: 1 plus a layer */
+            config_of("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" D1 "," D2 "]},"
+                      "\"history\":[" H1 "," H2 "," H3 "]}"),
+            /* 3: the same layers as 2 but another history: not related */
+            config_of("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" D1 "," D2 "]},"
+                      "\"history\":[" H3 "," H3 "," H3 "]}"),
+            /* 4: the same as 0 (another config): no one's parent or child */
+            config_of("{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":"
+                      "[" D1 "]},\"history\":[" H1 "]}"),
+            /* 5: nothing at all: no one's parent */
+            config_of("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"),
+            NULL, /* an image that can't be read */
+        };
+        assert_true(image_config_extends(c[1], c[0]));
+        assert_true(image_config_extends(c[2], c[0]));
+        assert_true(image_config_extends(c[2], c[1]));
+        assert_false(image_config_extends(c[0], c[1]));
+        assert_false(image_config_extends(c[3], c[0]));
+        assert_false(image_config_extends(c[4], c[0]));
+        assert_false(image_config_extends(c[0], c[4]));
+        assert_false(image_config_extends(c[0], c[5]));
+        assert_false(image_config_extends(c[0], c[0]));
+        assert_false(image_config_extends(c[0], NULL));
+        ssize_t parent[7];
+        image_config_parents(c, 7, parent);
+        /* the closest: 2's parent is 1, not 0 */
+        assert_int_equal(parent[0], -1);
+        assert_int_equal(parent[1], 0);
+        assert_int_equal(parent[2], 1);
+        assert_int_equal(parent[3], -1);
+        assert_int_equal(parent[4], -1);
+        assert_int_equal(parent[5], -1);
+        assert_int_equal(parent[6], -1);
+        for (size_t i = 0; i < 7; i++)
+                image_config_free(c[i]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -310,6 +371,7 @@ int main(void)
             cmocka_unit_test(test_refused),
             cmocka_unit_test(test_config),
             cmocka_unit_test(test_chain_ids),
+            cmocka_unit_test(test_lineage),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
