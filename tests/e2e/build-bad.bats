@@ -147,5 +147,5 @@ DF
 	[ -z "$(ls -A "$RUNROOT/build")" ]
 	[ -z "$(ls -A "$ROOT/build")" ]
 	[ -z "$(grep -F " $TEST_TMP" /proc/self/mountinfo)" ]
-	! pgrep -f "sleep 58.7" >/dev/null
+	refute pgrep -f "sleep 58.7" >/dev/null
 }

@@ -165,7 +165,7 @@ canary_intact() {
 	B export -o "$TEST_TMP/exp.tar" "$id"
 	tar tf "$TEST_TMP/exp.tar" | grep -qx tmp/later
 	# no mount of ours is left behind
-	! grep -q "$ROOT" /proc/self/mountinfo
+	refute grep -q "$ROOT" /proc/self/mountinfo
 }
 
 @test "diff lists A, C and D as Docker does" {
@@ -226,5 +226,5 @@ canary_intact() {
 	done
 	[ "$(B images -q | sort)" = "$before" ]
 	[ ! -e "$TEST_TMP/y" ]
-	! grep -q "$ROOT" /proc/self/mountinfo
+	refute grep -q "$ROOT" /proc/self/mountinfo
 }

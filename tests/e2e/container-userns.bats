@@ -83,13 +83,13 @@ teardown() {
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"--userns=auto: no range for root in /etc/subuid"* ]]
 	[ -z "$(B ps -aq)" ]
-	! grep -q "$ROOT" /proc/self/mountinfo
+	refute grep -q "$ROOT" /proc/self/mountinfo
 }
 
 @test "no mount of the layers is left after rm" {
 	id=$(B run -d --uidmap 0:100000:65536 "$IMG" sleep 100)
 	B rm -f "$id" >/dev/null
-	! grep -q "$ROOT" /proc/self/mountinfo
+	refute grep -q "$ROOT" /proc/self/mountinfo
 }
 
 @test "cp into and commit of a userns container keep the container's own ids" {

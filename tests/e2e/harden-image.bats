@@ -157,7 +157,7 @@ make_archive() {
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"leaves the layer root"* ]]
-	! grep -q $'\x1b' <<<"$output"
+	refute grep -q $'\x1b' <<<"$output"
 
 	# Escape sequences and newlines in history: history and image tree
 	# print one line per step, with no ESC.
@@ -169,15 +169,15 @@ make_archive() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "$output" == *"RUN x second line"* ]]
-	! grep -q $'\x1b' <<<"$output"
+	refute grep -q $'\x1b' <<<"$output"
 	run B history --no-trunc esc:latest
 	[ "${#lines[@]}" -eq 2 ]
-	! grep -q $'\x1b' <<<"$output"
+	refute grep -q $'\x1b' <<<"$output"
 	run B image tree esc:latest
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! grep -q $'\x1b' <<<"$output"
-	! grep -q $'\x07' <<<"$output"
+	refute grep -q $'\x1b' <<<"$output"
+	refute grep -q $'\x07' <<<"$output"
 }
 
 @test "harden: rmi on a full file system reports nothing removed, and removes nothing" {

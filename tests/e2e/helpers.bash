@@ -27,6 +27,15 @@ teardown_tmp() {
 	rm -rf "$TEST_TMP"
 }
 
+# Fails when the command succeeds.  A bare `! cmd` can't do that in bats:
+# errexit ignores a negated command, so it fails a test only as its last line.
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
+
 # The strict switch (CI) turns skips into failures in tests/run.
 require_cmd() {
 	command -v "$1" >/dev/null || skip "$1 is not installed"

@@ -216,7 +216,7 @@ check_layers() {
 	[[ "${lines[3]}" == "|"*"- CMD [\"sh\"]" ]]
 	[[ "${lines[16]}" == "+-# 14 "*"RUN chmod +x /root/saved.txt" ]]
 	[[ "${lines[17]}" == "\`- top - 14 layers - 1.47MB - 1 metadata-only step" ]]
-	! LC_ALL=C grep -q -P '[^\x00-\x7f]' <<<"$output"
+	refute env LC_ALL=C grep -q -P '[^\x00-\x7f]' <<<"$output"
 }
 
 @test "image tree draws with box-drawing characters on a terminal" {

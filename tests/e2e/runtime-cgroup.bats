@@ -200,7 +200,7 @@ cgfile() {
 	[ "$("$PROBE" frozen "$STATE")" = 1 ]
 	kill -0 "$pid"
 	grep -q '^State:.*[^Z]' "/proc/$pid/status"
-	! grep -q '^State:.*Z' "/proc/$pid/status"
+	refute grep -q '^State:.*Z' "/proc/$pid/status"
 	# SIGKILL while paused: dead, and the cgroup thawed so it can go.
 	"$PROBE" kill "$STATE" 9
 	gone "$pid"

@@ -166,7 +166,7 @@ inject_create() {
 	require_cmd strace
 	# Bounded: should the fault not fire, strace would wait on the init.
 	# (LeakSanitizer cannot run under ptrace, should this be an ASan build.)
-	run env ASAN_OPTIONS=detect_leaks=0 timeout 20 strace -f -qq -o /dev/null \
+	run env ASAN_OPTIONS=detect_leaks=0 timeout -k 5 20 strace -f -qq -o /dev/null \
 		-e "trace=${1%%:*}" -e "inject=$1" \
 		"$BERTH_RUNTIME" --root "$STATE" create --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]
@@ -182,7 +182,8 @@ inject_create() {
 
 @test "faults: clone failing in the parent" {
 	cfg_sh 'sleep 1000'
-	inject_create "clone:error=EAGAIN" "clone: Resource temporarily unavailable"
+	# clone3 (CLONE_INTO_CGROUP) first, clone where the kernel lacks it.
+	inject_create "clone,clone3:error=EAGAIN" "clone: Resource temporarily unavailable"
 }
 
 @test "faults: the third mount failing" {

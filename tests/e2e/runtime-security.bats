@@ -25,7 +25,7 @@ teardown() { rt_teardown; }
 	# The host directories are untouched: nothing created or mounted there.
 	[ -z "$(ls -A "$TEST_TMP/hostdir")" ]
 	[ -z "$(ls -A "$TEST_TMP/hostdir2")" ]
-	! grep -q "$TEST_TMP/hostdir" /proc/self/mountinfo
+	refute grep -q "$TEST_TMP/hostdir" /proc/self/mountinfo
 	# What was created, was created inside the rootfs.
 	[ -d "$BUNDLE/rootfs/$TEST_TMP/hostdir/sub/deeper" ]
 	[ -d "$BUNDLE/rootfs/$TEST_TMP/hostdir2" ]

@@ -141,7 +141,7 @@ make_image() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *data* ]] # the image's /srv, copied up
 	[ -d "$ROOT/volumes/esc/_data/data" ]
-	! grep -q " /srv " /proc/self/mountinfo
+	refute grep -q " /srv " /proc/self/mountinfo
 }
 
 @test "volume options: a tmpfs volume is mounted while used, unmounted after" {
@@ -151,6 +151,6 @@ make_image() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *tmpfs* ]]
 	[[ "$output" == *size=1024k* ]]
-	! grep -q "$ROOT/volumes/tmpvol/_data" /proc/self/mountinfo
+	refute grep -q "$ROOT/volumes/tmpvol/_data" /proc/self/mountinfo
 	B volume rm tmpvol >/dev/null
 }
