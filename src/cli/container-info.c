@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 
 int cli_cmd_top(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
@@ -67,38 +69,66 @@ int cli_cmd_top(const struct cli_global *g, int argc, char **argv, struct berth_
         return 0;
 }
 
-static void stats_row(struct cli_table *t, const char *id, const struct container_record *r,
-                      const struct container_stats *s)
+/* One row of Docker's stats, with its field names (the table's columns
+ * and what --format sees). */
+static json_t *stats_json(const char *id, const struct container_record *r,
+                          const struct container_stats *s, double cpu_pct, uint64_t host_mem)
 {
-        _cleanup_free_ char *shortid = xstrndup(id, 12);
-        _cleanup_free_ char *usage = cli_human_size((int64_t)s->memory_usage);
-        _cleanup_free_ char *limit = cli_human_size((int64_t)s->memory_limit);
-        _cleanup_free_ char *mem = xasprintf("%s / %s", usage, s->memory_limit ? limit : "--");
-        _cleanup_free_ char *pct = xasprintf(
-            "%.2f%%",
-            s->memory_limit ? 100.0 * (double)s->memory_usage / (double)s->memory_limit : 0.0);
-        _cleanup_free_ char *cpu = xasprintf("%.2fs", (double)s->cpu_usage_ns / 1e9);
-        _cleanup_free_ char *pids = xasprintf("%llu", (unsigned long long)s->pids);
-        const char *row[] = {shortid, r->name, cpu, mem, pct, pids};
-        cli_table_add(t, row);
+        uint64_t limit = s->memory_limit ? s->memory_limit : host_mem;
+        _cleanup_free_ char *usage = cli_bytes_size((int64_t)s->memory_usage);
+        _cleanup_free_ char *lim = cli_bytes_size((int64_t)limit);
+        _cleanup_free_ char *rx = cli_human_size((int64_t)s->net_rx_bytes);
+        _cleanup_free_ char *tx = cli_human_size((int64_t)s->net_tx_bytes);
+        _cleanup_free_ char *rd = cli_human_size((int64_t)s->io_read_bytes);
+        _cleanup_free_ char *wr = cli_human_size((int64_t)s->io_write_bytes);
+        json_t *o = json_object();
+        json_object_set_new(o, "BlockIO", json_sprintf("%s / %s", rd, wr));
+        json_object_set_new(o, "CPUPerc", json_sprintf("%.2f%%", cpu_pct));
+        json_object_set_new(o, "Container", json_sprintf("%.12s", id));
+        json_object_set_new(o, "ID", json_sprintf("%.12s", id));
+        json_object_set_new(
+            o, "MemPerc",
+            json_sprintf("%.2f%%", limit ? 100.0 * (double)s->memory_usage / (double)limit : 0.0));
+        json_object_set_new(o, "MemUsage", json_sprintf("%s / %s", usage, lim));
+        json_object_set_new(o, "Name", json_string(r->name));
+        json_object_set_new(o, "NetIO", json_sprintf("%s / %s", rx, tx));
+        json_object_set_new(o, "PIDs", json_sprintf("%llu", (unsigned long long)s->pids));
+        return o;
 }
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct stats_row {
+        struct container_record *r;
+        struct container_stats first, last;
+        bool ok;
+};
 
 int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        static const struct option opts[] = {{"no-stream", no_argument, NULL, 'n'},
-                                             {"all", no_argument, NULL, 'a'},
-                                             {"help", no_argument, NULL, 'H'},
-                                             {0}};
+        static const struct option opts[] = {
+            {"no-stream", no_argument, NULL, 'n'},    {"all", no_argument, NULL, 'a'},
+            {"format", required_argument, NULL, 'F'}, {"no-trunc", no_argument, NULL, 'T'},
+            {"help", no_argument, NULL, 'H'},         {0}};
         int c;
         bool all = false;
+        const char *format = NULL;
         while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
                 if (c == 'a')
                         all = true;
+                else if (c == 'F')
+                        format = optarg;
                 else if (c == 'H') {
-                        puts("Usage: berth stats --no-stream [-a] [CONTAINER...]");
+                        puts("Usage: berth stats --no-stream [-a] [--format json|TEMPLATE] "
+                             "[CONTAINER...]");
                         return 0;
-                } else if (c != 'n')
-                        return cli_usage_error(err, "stats", "unknown flag");
+                } else if (c != 'n' && c != 'T')
+                        return CLI_EXIT_FAILURE;
         }
         struct container_engine e;
         cli_engine(g, &e);
@@ -114,29 +144,74 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
         } else if (container_record_list(e.root, &ids, err) < 0) {
                 return 1;
         }
-        struct cli_table *t = cli_table_new(6);
-        const char *hdr[] = {"CONTAINER ID",      "NAME",  "CPU TIME",
-                             "MEM USAGE / LIMIT", "MEM %", "PIDS"};
-        cli_table_add(t, hdr);
+        /* Docker's CPU % is the usage between two samples over the time
+         * between them (100% is one CPU); --no-stream takes them a short
+         * while apart. */
+        size_t n = strv_len(ids);
+        struct stats_row *rows = xcalloc(n + 1, sizeof(*rows));
         int status = 0;
-        for (char **id = ids; *id; id++) {
-                _cleanup_container_record_ struct container_record *r = NULL;
+        uint64_t t0 = now_ns();
+        for (size_t i = 0; i < n; i++) {
                 _cleanup_error_ struct berth_error *one = NULL;
-                if (container_inspect(&e, *id, &r, &one) <= 0)
+                if (container_inspect(&e, ids[i], &rows[i].r, &one) <= 0)
                         continue;
-                bool up =
-                    r->state.status == CONTAINER_RUNNING || r->state.status == CONTAINER_PAUSED;
+                bool up = rows[i].r->state.status == CONTAINER_RUNNING ||
+                          rows[i].r->state.status == CONTAINER_PAUSED;
                 if (!up && optind >= argc && !all)
                         continue;
-                struct container_stats s;
-                if (container_stats_get(&e, *id, &s, &one) < 0) {
+                if (container_stats_get(&e, ids[i], &rows[i].first, &one) < 0) {
                         berth_error_print(one, "berth");
                         status = 1;
                         continue;
                 }
-                stats_row(t, *id, r, &s);
+                rows[i].ok = true;
         }
-        cli_table_print(t, stdout);
-        cli_table_free(t);
+        struct timespec pause = {0, 250 * 1000000L};
+        nanosleep(&pause, NULL);
+        uint64_t dt = now_ns() - t0;
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        uint64_t host_mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+        struct cli_table *t = NULL;
+        if (format == NULL) {
+                t = cli_table_new(8);
+                const char *hdr[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
+                                     "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
+                cli_table_add(t, hdr);
+        }
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_error_ struct berth_error *one = NULL;
+                if (rows[i].ok && container_stats_get(&e, ids[i], &rows[i].last, &one) < 0)
+                        rows[i].last = rows[i].first;
+                if (!rows[i].ok) {
+                        container_record_free(rows[i].r);
+                        continue;
+                }
+                uint64_t used = rows[i].last.cpu_usage_ns > rows[i].first.cpu_usage_ns
+                                    ? rows[i].last.cpu_usage_ns - rows[i].first.cpu_usage_ns
+                                    : 0;
+                double cpu = dt ? 100.0 * (double)used / (double)dt : 0.0;
+                _cleanup_json_ json_t *o =
+                    stats_json(ids[i], rows[i].r, &rows[i].last, cpu, host_mem);
+                if (format == NULL) {
+                        const char *keys[] = {"ID",      "Name",  "CPUPerc", "MemUsage",
+                                              "MemPerc", "NetIO", "BlockIO", "PIDs"};
+                        const char *row[8];
+                        for (size_t k = 0; k < 8; k++)
+                                row[k] = json_string_value(json_object_get(o, keys[k]));
+                        cli_table_add(t, row);
+                } else if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
+                        _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+                        puts(text);
+                } else {
+                        _cleanup_free_ char *text = cli_template_expand(format, o);
+                        puts(text);
+                }
+                container_record_free(rows[i].r);
+        }
+        free(rows);
+        if (t != NULL) {
+                cli_table_print(t, stdout);
+                cli_table_free(t);
+        }
         return status;
 }

@@ -58,7 +58,7 @@ int cli_cmd_logs(const struct cli_global *g, int argc, char **argv, struct berth
                              "CONTAINER");
                         return 0;
                 default:
-                        return cli_usage_error(err, "logs", "unknown flag");
+                        return CLI_EXIT_FAILURE;
                 }
         }
         if (argc - optind != 1)
@@ -89,7 +89,7 @@ int cli_cmd_attach(const struct cli_global *g, int argc, char **argv, struct ber
                         puts("Usage: berth attach [--no-stdin] [--sig-proxy=false] CONTAINER");
                         return 0;
                 } else
-                        return cli_usage_error(err, "attach", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         if (argc - optind != 1)
                 return cli_usage_error(err, "attach", "requires exactly 1 argument");
@@ -163,7 +163,7 @@ int cli_cmd_exec(const struct cli_global *g, int argc, char **argv, struct berth
                              "CONTAINER COMMAND [ARG...]");
                         return 0;
                 default:
-                        return cli_usage_error(err, "exec", "unknown flag");
+                        return CLI_EXIT_FAILURE;
                 }
         }
         if (argc - optind < 2)

@@ -73,7 +73,7 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
                         puts("Usage: berth start [-a] [-i] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "start", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         if (!attach && !interactive)
                 return for_each(g, "start", optind, argc, argv, start_one, NULL, true, err);
@@ -147,7 +147,7 @@ static int stop_like(const struct cli_global *g, const char *cmd, each_fn fn, in
                         printf("Usage: berth %s [-t SECONDS] CONTAINER [CONTAINER...]\n", cmd);
                         return 0;
                 } else
-                        return cli_usage_error(err, cmd, "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, cmd, optind, argc, argv, fn, &timeout, true, err);
 }
@@ -181,7 +181,7 @@ int cli_cmd_kill(const struct cli_global *g, int argc, char **argv, struct berth
                         puts("Usage: berth kill [-s SIGNAL] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "kill", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, "kill", optind, argc, argv, kill_one, &sig, true, err);
 }
@@ -216,7 +216,7 @@ int cli_cmd_rm(const struct cli_global *g, int argc, char **argv, struct berth_e
                         puts("Usage: berth rm [-f] [-v] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "rm", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, "rm", optind, argc, argv, rm_one, &o, true, err);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ps and inspect. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,8 @@ static bool label_match(const struct container_record *r, const char *want)
 /* Docker's rule: values of one key OR, different keys AND. */
 static bool filters_match(const struct container_record *r, char **filters)
 {
-        static const char *const keys[] = {"status", "name", "label", "id"};
-        for (size_t k = 0; k < 4; k++) {
+        static const char *const keys[] = {"status", "name", "label", "id", "exited"};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
                 bool any = false, hit = false;
                 size_t kl = strlen(keys[k]);
                 for (char **f = filters; f && *f; f++) {
@@ -103,6 +104,10 @@ static bool filters_match(const struct container_record *r, char **filters)
                         case 2:
                                 hit |= label_match(r, v);
                                 break;
+                        case 4:
+                                hit |= r->state.status == CONTAINER_EXITED &&
+                                       r->state.exit_code == atoi(v);
+                                break;
                         default:
                                 hit |= strncmp(r->id, v, strlen(v)) == 0;
                         }
@@ -118,8 +123,8 @@ static json_t *ps_json(const struct container_record *r, bool trunc)
         json_t *o = json_object();
         _cleanup_free_ char *cmd = command_text(r, trunc);
         _cleanup_free_ char *status = status_text(r);
-        _cleanup_free_ char *ago = human_duration(when(r->created));
-        _cleanup_free_ char *running = xasprintf("%s", ago);
+        /* Docker's RunningFor is the CREATED column: "... ago". */
+        _cleanup_free_ char *running = cli_human_ago(when(r->created));
         time_t created = when(r->created);
         _cleanup_free_ char *created_at = cli_time_string(created);
         _cleanup_free_ char *id = trunc ? xstrndup(r->id, 12) : xstrdup(r->id);
@@ -189,6 +194,14 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                                         return cli_usage_error(
                                             err, "ps", "invalid filter 'status=%s'", optarg + 7);
                                 all = true;
+                        } else if (strncmp(optarg, "exited=", 7) == 0) {
+                                char *end;
+                                errno = 0;
+                                long code = strtol(optarg + 7, &end, 10);
+                                if (end == optarg + 7 || *end != '\0' || errno != 0 || code < 0 ||
+                                    code > 255)
+                                        return cli_usage_error(
+                                            err, "ps", "invalid filter 'exited=%s'", optarg + 7);
                         } else if (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
                                    strncmp(optarg, "id=", 3)) {
                                 return cli_usage_error(err, "ps", "invalid filter '%s'", optarg);
@@ -203,7 +216,7 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                              "json|TEMPLATE]");
                         return 0;
                 default:
-                        return cli_usage_error(err, "ps", "unknown flag");
+                        return CLI_EXIT_FAILURE;
                 }
         }
         struct container_engine e;
@@ -285,7 +298,7 @@ int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct be
                         puts("Usage: berth inspect [-f TEMPLATE] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "inspect", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         if (optind >= argc)
                 return cli_usage_error(err, "inspect", "requires at least 1 argument");

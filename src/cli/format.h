@@ -12,6 +12,8 @@
 
 /* "4.26MB", "10.2kB", "0B" (decimal units, 3 significant digits). */
 char *cli_human_size(int64_t bytes);
+/* "64MiB", "1.953GiB" (Docker's units.BytesSize: binary, 4 digits). */
+char *cli_bytes_size(int64_t bytes);
 /* "2 years ago", "About an hour ago" (Docker's units.HumanDuration). */
 char *cli_human_ago(time_t t);
 /* "2024-09-26 21:31:42 +0000 UTC" */

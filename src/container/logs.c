@@ -133,9 +133,10 @@ int container_logs(const struct container_engine *e, const char *id,
         if (o->tail >= 0) {
                 long lines = 0;
                 size_t i = len;
+                /* Back from the end: each newline before the file's
+                 * final one starts a line; stop at the tail-th. */
                 while (i > 0) {
-                        /* Skip the file's final newline, then count. */
-                        if (buf[i - 1] == '\n' && i != len && ++lines > o->tail)
+                        if (buf[i - 1] == '\n' && i != len && ++lines == o->tail)
                                 break;
                         i--;
                 }

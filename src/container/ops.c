@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -259,6 +260,28 @@ int container_pids(const struct container_engine *e, const char *id, pid_t **pid
         return runtime_container_pids(rt, r->id, pids, n, err);
 }
 
+/* The container's network through its init's /proc/PID/net/dev: every
+ * interface but lo ("  eth0: RXBYTES packets ... TXBYTES ..."). */
+static void net_bytes(pid_t pid, struct container_stats *out)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/net/dev", pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[512];
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char *colon = strchr(line, ':');
+                if (colon == NULL)
+                        continue;
+                *colon = '\0';
+                const char *name = line + strspn(line, " ");
+                unsigned long long rx, tx;
+                if (strcmp(name, "lo") != 0 &&
+                    sscanf(colon + 1, "%llu %*u %*u %*u %*u %*u %*u %*u %llu", &rx, &tx) == 2) {
+                        out->net_rx_bytes += rx;
+                        out->net_tx_bytes += tx;
+                }
+        }
+}
+
 int container_stats_get(const struct container_engine *e, const char *id,
                         struct container_stats *out, struct berth_error **err)
 {
@@ -272,10 +295,15 @@ int container_stats_get(const struct container_engine *e, const char *id,
         struct runtime_container_stats st;
         if (runtime_container_stats(rt, r->id, &st, err) < 0)
                 return berth_err_ret(*err);
-        out->memory_usage = st.memory_usage;
+        out->memory_usage = st.memory_usage > st.memory_inactive_file
+                                ? st.memory_usage - st.memory_inactive_file
+                                : st.memory_usage;
         out->memory_limit = st.memory_limit;
         out->cpu_usage_ns = st.cpu_usage_ns;
         out->pids = st.pids_current;
+        out->io_read_bytes = st.io_read_bytes;
+        out->io_write_bytes = st.io_write_bytes;
+        net_bytes(r->state.pid, out);
         return 0;
 }
 

@@ -1,0 +1,510 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The lifecycle verbs after run: start, ps, logs, stop, kill, restart, rm,
+# wait, exec, attach, inspect, top, pause, rename, stats, prune, each
+# checked on what really happened (processes, the log, the cgroup).
+load container-common
+bats_require_minimum_version 1.5.0
+
+setup() {
+	container_setup
+	load_busybox
+}
+
+teardown() {
+	container_teardown
+}
+
+# No cgroup of this container left in any hierarchy.
+assert_no_cgroup() {
+	run sh -c "ls -d /sys/fs/cgroup/*/berth/$1 2>/dev/null"
+	[ -z "$output" ]
+}
+
+# Wait (up to ~5 s) until the container's log has a line matching $2.
+wait_log() {
+	local i
+	for i in $(seq 50); do
+		B logs "$1" 2>&1 | grep -q -- "$2" && return 0
+		sleep 0.1
+	done
+	echo "no '$2' in the log of $1"
+	return 1
+}
+
+@test "start: a created container runs; -a streams and returns its code; -ai feeds stdin" {
+	id=$(B create --name c1 $IMG sh -c 'echo started; exit 4')
+	[ "$(B inspect -f '{{.State.Status}}' c1)" = created ]
+	run B start -a c1
+	[ "$status" -eq 4 ]
+	[ "$output" = started ]
+	[ "$(B inspect -f '{{.State.Status}} {{.State.ExitCode}}' $id)" = "exited 4" ]
+	# Plain start prints the name it was given and returns at once.
+	run B start c1
+	[ "$status" -eq 0 ]
+	[ "$output" = c1 ]
+	B wait c1
+	B create -i --name c2 $IMG sh -c 'read x; echo got $x' >/dev/null
+	run sh -c "echo hello | $BERTH --root $ROOT --runroot $RUNROOT start -ai c2"
+	[ "$status" -eq 0 ]
+	[ "$output" = "got hello" ]
+	# Starting a running container is a no-op.
+	B run -d --name up $IMG sleep 60 >/dev/null
+	pid=$(B inspect -f '{{.State.Pid}}' up)
+	run B start up
+	[ "$status" -eq 0 ]
+	[ "$(B inspect -f '{{.State.Pid}}' up)" = "$pid" ]
+	B rm -f c1 c2 up >/dev/null
+	assert_clean
+}
+
+@test "ps: -a, -q, --no-trunc, filters, json and Go templates" {
+	run_id=$(B run -d --name web -l tier=front -l app=x $IMG sleep 60)
+	B run --name done3 -l tier=back $IMG sh -c 'exit 3' || true
+	B create --name fresh $IMG true >/dev/null
+	run B ps --format '{{.Names}}'
+	[ "$output" = web ]
+	run B ps -a --format '{{.Names}}'
+	[ "${lines[*]}" = "fresh done3 web" ]
+	run B ps -q
+	[ "$output" = "${run_id:0:12}" ]
+	run B ps -q --no-trunc
+	[ "$output" = "$run_id" ]
+	# The table: header, the truncated ID, quoted command, status.
+	run B ps
+	[[ "${lines[0]}" == "CONTAINER ID"*IMAGE*COMMAND*CREATED*STATUS*PORTS*NAMES ]]
+	[[ "${lines[1]}" == "${run_id:0:12}   $IMG   \"sleep 60\""*"Up "*web ]]
+	run B ps -a --filter status=exited --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "done3 Exited (3) "*" ago" ]]
+	run B ps -a --filter status=created -q
+	[ "$output" = "$(B inspect -f '{{.Id}}' fresh | cut -c1-12)" ]
+	run B ps -a --filter exited=3 --format '{{.Names}}'
+	[ "$output" = done3 ]
+	run B ps -a --filter exited=0 --format '{{.Names}}'
+	[ -z "$output" ]
+	run B ps -a --filter name=don --format '{{.Names}}'
+	[ "$output" = done3 ]
+	run B ps -a --filter label=tier --format '{{.Names}}'
+	[ "${lines[*]}" = "done3 web" ]
+	run B ps -a --filter label=tier=front --format '{{.Names}}'
+	[ "$output" = web ]
+	# Values of one key OR, different keys AND.
+	run B ps -a --filter name=web --filter name=fresh --format '{{.Names}}'
+	[ "${lines[*]}" = "fresh web" ]
+	run B ps -a --filter name=web --filter status=exited -q
+	[ -z "$output" ]
+	run B ps -a --filter id=${run_id:0:8} --format '{{.Names}}'
+	[ "$output" = web ]
+	# json: one object per line, Docker's keys.
+	run B ps --format json
+	[ "$(echo "$output" | jq -r .Names)" = web ]
+	[ "$(echo "$output" | jq -r .ID)" = "${run_id:0:12}" ]
+	[ "$(echo "$output" | jq -r .State)" = running ]
+	[ "$(echo "$output" | jq -r .Command)" = '"sleep 60"' ]
+	[ "$(echo "$output" | jq -r .Labels)" = "app=x,tier=front" ] ||
+		[ "$(echo "$output" | jq -r .Labels)" = "tier=front,app=x" ]
+	[[ "$(echo "$output" | jq -r .RunningFor)" == *" ago" ]]
+	run B ps --format '{{.ID}}|{{.Image}}|{{.State}}|{{.Names}}' --no-trunc
+	[ "$output" = "$run_id|$IMG|running|web" ]
+	run B ps --format '{{json .Names}}'
+	[ "$output" = '"web"' ]
+	B rm -f web done3 fresh >/dev/null
+	assert_clean
+}
+
+@test "logs: stdout and stderr, --tail, --since, -t, -f follows until the exit" {
+	B run -d --name lg $IMG sh -c 'for i in 1 2 3 4 5; do echo out$i; done; echo err1 >&2; sleep 2; echo late; exit 0' >/dev/null
+	wait_log lg err1
+	run --separate-stderr B logs lg
+	[ "$output" = "$(printf 'out1\nout2\nout3\nout4\nout5')" ]
+	[ "$stderr" = err1 ]
+	run B logs --tail 2 lg
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = out5 ] && [ "${lines[1]}" = err1 ]
+	run B logs -n 1 lg
+	[ "$output" = err1 ]
+	run B logs --tail 0 lg
+	[ -z "$output" ]
+	run B logs --tail all lg
+	[ "${#lines[@]}" -eq 6 ]
+	run B logs -t --tail 1 lg
+	[[ "$output" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\ err1$ ]]
+	run B logs --since 1h lg
+	[ "${#lines[@]}" -eq 6 ]
+	run B logs --since 2099-01-01T00:00:00Z lg
+	[ -z "$output" ]
+	# -f prints what is there, then what comes, and ends with the container.
+	run timeout 10 "$BERTH" --root "$ROOT" --runroot "$RUNROOT" logs -f --tail 1 lg
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "err1 late" ]
+	run B logs --tail x lg
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	B rm lg >/dev/null
+	assert_clean
+}
+
+@test "stop: the stop signal, then SIGKILL after -t; kill -s; wait prints the codes" {
+	id=$(B run -d --name trap $IMG sh -c 'trap "echo got-term; exit 5" TERM; while true; do sleep 0.1; done')
+	B run -d --name deaf $IMG sleep 60 >/dev/null
+	wait_status trap running
+	# The trap runs once the shell's sleep returns.
+	run B stop -t 5 trap
+	[ "$status" -eq 0 ]
+	[ "$output" = trap ]
+	run B inspect -f '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Pid}}' $id
+	[ "$output" = "exited false 5 0" ]
+	[ "$(B logs trap)" = got-term ]
+	# sleep as pid 1 ignores SIGTERM: SIGKILL after 1 s.
+	start=$(date +%s%N)
+	B stop -t 1 deaf
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ]
+	[ "$(B inspect -f '{{.State.ExitCode}}' deaf)" = 137 ]
+	run B wait trap deaf
+	[ "${lines[*]}" = "5 137" ]
+	# Stopping a stopped container is fine.
+	B stop trap
+	# kill: SIGKILL by default, -s by name or number; a trapped signal
+	# only runs the handler.
+	B run -d --name kk $IMG sh -c 'trap "echo usr1" USR1; while true; do sleep 0.1; done' >/dev/null
+	wait_status kk running
+	B kill -s USR1 kk
+	wait_log kk usr1
+	[ "$(B inspect -f '{{.State.Status}}' kk)" = running ]
+	B kill -s SIGUSR1 kk
+	B kill -s 15 kk
+	# TERM is not trapped: pid 1 ignores it.
+	sleep 0.3
+	[ "$(B inspect -f '{{.State.Status}}' kk)" = running ]
+	B kill kk
+	run B wait kk
+	[ "$output" = 137 ]
+	run B kill kk
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not running"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	B rm trap deaf kk >/dev/null
+	assert_no_cgroup $id
+	assert_clean
+}
+
+@test "wait: blocks until the exit, prints the code; restart: a new process" {
+	B run -d --name ww $IMG sh -c 'sleep 1; exit 9' >/dev/null
+	start=$(date +%s%N)
+	run B wait ww
+	[ "$output" = 9 ]
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -ge 500 ]
+	B run -d --name rr0 $IMG sh -c 'echo run; sleep 60' >/dev/null
+	pid1=$(B inspect -f '{{.State.Pid}}' rr0)
+	started1=$(B inspect -f '{{.State.StartedAt}}' rr0)
+	run B restart -t 0 rr0
+	[ "$status" -eq 0 ]
+	[ "$output" = rr0 ]
+	[ "$(B inspect -f '{{.State.Status}}' rr0)" = running ]
+	pid2=$(B inspect -f '{{.State.Pid}}' rr0)
+	[ "$pid1" != "$pid2" ]
+	[ ! -d /proc/$pid1 ] || [ "$(cat /proc/$pid1/comm)" != sleep ]
+	[ "$(B inspect -f '{{.State.StartedAt}}' rr0)" != "$started1" ]
+	# A manual restart is not a policy restart.
+	[ "$(B inspect -f '{{.RestartCount}}' rr0)" = 0 ]
+	wait_log rr0 'run.*run' || [ "$(B logs rr0 | grep -c run)" -eq 2 ]
+	# restart of an exited container starts it.
+	B restart ww
+	run B wait ww
+	[ "$output" = 9 ]
+	B rm -f ww rr0 >/dev/null
+	assert_clean
+}
+
+@test "rm: refuses a running container, -f kills it, -v removes anonymous volumes" {
+	id=$(B run -d --name rr -v /data $IMG sleep 60)
+	vol=$(B inspect -f '{{(index .Mounts 0).Name}}' rr)
+	[ -n "$vol" ]
+	run B rm rr
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"cannot remove container \"/rr\": container is running"* ]]
+	[ "$(B inspect -f '{{.State.Status}}' rr)" = running ]
+	pid=$(B inspect -f '{{.State.Pid}}' rr)
+	run B rm -f -v rr
+	[ "$status" -eq 0 ]
+	[ "$output" = rr ]
+	[ ! -d /proc/$pid ] || [ "$(cat /proc/$pid/comm)" != sleep ]
+	run B volume ls -q
+	[ -z "$output" ]
+	assert_no_cgroup $id
+	# Without -v the anonymous volume stays.
+	B run --name keep -v /data $IMG true
+	vol=$(B inspect -f '{{(index .Mounts 0).Name}}' keep)
+	B rm keep
+	run B volume ls -q
+	[ "$output" = "$vol" ]
+	B volume rm "$vol" >/dev/null
+	# Several at once: each done, the unknown one reported, exit 1.
+	B create --name a1 $IMG true >/dev/null
+	B create --name a2 $IMG true >/dev/null
+	run B rm a1 nosuch a2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No such container: nosuch"* ]]
+	run B ps -aq
+	[ -z "$output" ]
+	assert_clean
+}
+
+@test "exec: joins the container's namespaces, -e -w -u -i -t -d, exit code propagates" {
+	B run -d --name ex -e FROMRUN=1 $IMG sh -c 'echo hi > /marker; sleep 60' >/dev/null
+	wait_status ex running
+	pid=$(B inspect -f '{{.State.Pid}}' ex)
+	for ns in pid mnt net uts ipc; do
+		[ "$(B exec ex readlink /proc/self/ns/$ns)" = "$(readlink /proc/$pid/ns/$ns)" ]
+	done
+	# Its pid 1 is the container's init; its rootfs the container's.
+	[ "$(B exec ex cat /proc/1/cmdline | tr '\0' ' ')" = "$(tr '\0' ' ' </proc/$pid/cmdline)" ]
+	for i in $(seq 20); do B exec ex test -f /marker && break; sleep 0.1; done
+	[ "$(B exec ex cat /marker)" = hi ]
+	run B exec ex sh -c 'echo out; echo err >&2; exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$output" == *out* ]] && [[ "$output" == *err* ]]
+	run B exec -e FOO=bar -e FROMRUN=2 -w /tmp -u nobody ex sh -c 'echo $FOO $FROMRUN $PATH; pwd; id -u'
+	[ "${lines[0]}" = "bar 2 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = 65534 ]
+	[ "$(B exec ex sh -c 'echo $FROMRUN')" = 1 ]
+	# stdin only with -i.
+	run sh -c "echo piped | $BERTH --root $ROOT --runroot $RUNROOT exec -i ex cat"
+	[ "$output" = piped ]
+	run sh -c "echo piped | $BERTH --root $ROOT --runroot $RUNROOT exec ex cat"
+	[ -z "$output" ]
+	run B exec -t ex sh -c 'tty; exit 3'
+	[ "$status" -eq 3 ]
+	[[ "$output" == /dev/pts/* ]]
+	# -d returns at once; the process runs on in the container.
+	run B exec -d ex sh -c 'sleep 0.5; touch /detached'
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	for i in $(seq 30); do B exec ex test -f /detached && break; sleep 0.1; done
+	B exec ex test -f /detached
+	run -127 B exec ex nosuchcmd
+	[ "$status" -eq 127 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run B exec ex /etc
+	[ "$status" -eq 126 ]
+	run B exec -u nosuchuser ex true
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	B rm -f ex >/dev/null
+	assert_clean
+}
+
+@test "attach: the output until the exit, and the exit code" {
+	B run -d --name at $IMG sh -c 'sleep 1; echo late; echo e >&2; exit 6' >/dev/null
+	run B attach at
+	[ "$status" -eq 6 ]
+	[[ "$output" == *late* ]] && [[ "$output" == *e* ]]
+	run B attach at
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot attach to a stopped container"* ]]
+	B create -i --name ai $IMG sh -c 'read l; echo "<$l>"' >/dev/null
+	B start ai >/dev/null
+	run sh -c "echo typed | $BERTH --root $ROOT --runroot $RUNROOT attach ai"
+	[ "$output" = "<typed>" ]
+	B rm at ai >/dev/null
+	assert_clean
+}
+
+@test "inspect: Docker's document, -f templates, several at once" {
+	id=$(B run -d --name insp -e A=1 -l k=v --memory 64m -w /tmp $IMG sleep 60)
+	run B inspect insp
+	[ "$status" -eq 0 ]
+	doc=$output
+	j() { echo "$doc" | jq -r ".[0]$1"; }
+	[ "$(echo "$doc" | jq length)" = 1 ]
+	[ "$(j .Id)" = "$id" ]
+	[ "$(j .Name)" = /insp ]
+	[ "$(j .State.Status)" = running ]
+	[ "$(j .State.Running)" = true ]
+	[ "$(j .State.Paused)" = false ]
+	[ "$(j .State.OOMKilled)" = false ]
+	[ "$(j .State.Pid)" -gt 1 ]
+	[ -d /proc/$(j .State.Pid) ]
+	[ "$(j .State.ExitCode)" = 0 ]
+	[[ "$(j .State.StartedAt)" =~ ^20[0-9-]+T[0-9:.]+Z$ ]]
+	[ "$(j .State.FinishedAt)" = "0001-01-01T00:00:00Z" ]
+	[[ "$(j .Created)" =~ ^20[0-9-]+T[0-9:.]+Z$ ]]
+	[ "$(j .Path)" = sleep ]
+	[ "$(j '.Args[0]')" = 60 ]
+	[[ "$(j .Image)" == sha256:* ]]
+	[ "$(j .Config.Image)" = $IMG ]
+	[ "$(j .Config.Hostname)" = "${id:0:12}" ]
+	[ "$(j .Config.WorkingDir)" = /tmp ]
+	[ "$(j .Config.Labels.k)" = v ]
+	# Config is the merged one, Docker's order: the -e, then the image's PATH.
+	[ "$(j '.Config.Env | join(",")')" = "A=1,PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+	[ "$(j '.Config.Cmd | join(" ")')" = "sleep 60" ]
+	[ "$(j .HostConfig.Memory)" = 67108864 ]
+	[ "$(j .HostConfig.RestartPolicy.Name)" = no ]
+	[ "$(j '.Mounts | length')" = 0 ]
+	[ -f "$(j .LogPath)" ]
+	# Nothing of berth's own bookkeeping.
+	[ "$(j .Berth)" = null ]
+	run B inspect -f '{{.State.Status}} {{.State.Running}} {{.Config.Labels.k}}' insp
+	[ "$output" = "running true v" ]
+	run B inspect -f '{{json .State.Running}}' insp
+	[ "$output" = true ]
+	run B inspect --format '{{.Name}}' insp $id
+	[ "${lines[*]}" = "/insp /insp" ]
+	B stop -t 0 insp >/dev/null
+	run B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Pid}}' insp
+	[ "$output" = "exited 137 0" ]
+	[[ "$(B inspect -f '{{.State.FinishedAt}}' insp)" =~ ^20[0-9-]+T ]]
+	# The image's Cmd when none is given.
+	B create --name dflt $IMG >/dev/null
+	[ "$(B inspect -f '{{json .Config.Cmd}}' dflt)" = '["sh"]' ]
+	run B inspect insp nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No such object: nosuch"* ]]
+	B rm insp dflt >/dev/null
+	assert_clean
+}
+
+@test "top: the container's processes; pause freezes them, unpause thaws" {
+	id=$(B run -d --name pz $IMG sh -c 'i=0; while true; do i=$((i+1)); echo $i > /count; sleep 0.1; done')
+	wait_status pz running
+	run B top pz
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == UID*PID*CMD ]]
+	[[ "$output" == *"sh -c i=0"* ]]
+	run B top pz -o pid,comm
+	[[ "${lines[0]}" == *PID*COMMAND* ]]
+	[[ "$output" == *" sh"* ]]
+	run B pause pz
+	[ "$output" = pz ]
+	[ "$(B inspect -f '{{.State.Status}} {{.State.Paused}} {{.State.Running}}' pz)" = "paused true true" ]
+	run B ps --filter status=paused --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "pz Up "*" (Paused)" ]]
+	[ "$(cat /sys/fs/cgroup/freezer/berth/$id/freezer.state)" = FROZEN ]
+	pid=$(B inspect -f '{{.State.Pid}}' pz)
+	a=$(cat /proc/$pid/root/count)
+	sleep 0.5
+	[ "$(cat /proc/$pid/root/count)" = "$a" ]
+	run B exec pz true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *paused* ]]
+	run B pause pz
+	[ "$status" -eq 1 ]
+	B unpause pz
+	[ "$(B inspect -f '{{.State.Status}}' pz)" = running ]
+	sleep 0.5
+	[ "$(cat /proc/$pid/root/count)" != "$a" ]
+	run B unpause pz
+	[ "$status" -eq 1 ]
+	# A paused container stops all the same.
+	B pause pz
+	B stop -t 1 pz
+	[ "$(B inspect -f '{{.State.Status}}' pz)" = exited ]
+	run B top pz
+	[ "$status" -ne 0 ]
+	B rm pz >/dev/null
+	assert_no_cgroup $id
+	assert_clean
+}
+
+@test "rename: the new name finds it, the old is free, a taken one conflicts" {
+	id=$(B run -d --name old $IMG sleep 60)
+	B create --name other $IMG true >/dev/null
+	B rename old new
+	[ "$(B inspect -f '{{.Name}}' new)" = /new ]
+	run B inspect old
+	[ "$status" -ne 0 ]
+	run B ps --format '{{.Names}}'
+	[ "$output" = new ]
+	run B rename new other
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'"/other" is already in use'* ]]
+	run B rename new 'bad name'
+	[ "$status" -ne 0 ]
+	[ "$(B inspect -f '{{.Name}}' $id)" = /new ]
+	# The old name is free again.
+	B create --name old $IMG true >/dev/null
+	B rm -f new other old >/dev/null
+	assert_clean
+}
+
+@test "stats --no-stream: memory, limit, pids from the cgroup" {
+	B run -d --name st --memory 64m $IMG sh -c 'sleep 60 & sleep 60 & wait' >/dev/null
+	B run -d --name tt $IMG sleep 60 >/dev/null
+	for i in $(seq 20); do [ "$(B top st -o pid= | wc -l)" -ge 3 ] && break; sleep 0.1; done
+	run B stats --no-stream st
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "CONTAINER ID"*NAME*"CPU %"*"MEM USAGE / LIMIT"*"MEM %"*PIDS ]]
+	[[ "${lines[1]}" == *" st "*"/ 64MiB"*" 3" ]]
+	run B stats --no-stream --format '{{.Name}} {{.PIDs}} {{.MemUsage}}'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" == *"st 3 "*"iB / 64MiB"* ]]
+	[[ "$output" == *"tt 1 "* ]]
+	run B stats --no-stream --format json st
+	[ "$(echo "$output" | jq -r .Name)" = st ]
+	[ "$(echo "$output" | jq -r .PIDs)" = 3 ]
+	[[ "$(echo "$output" | jq -r .CPUPerc)" =~ ^[0-9.]+%$ ]]
+	[[ "$(echo "$output" | jq -r .MemPerc)" =~ ^[0-9.]+%$ ]]
+	# Only running ones, unless -a.
+	B stop -t 0 tt >/dev/null
+	run B stats --no-stream --format '{{.Name}}'
+	[ "$output" = st ]
+	run B stats --no-stream -a --format '{{.Name}}'
+	[ "${#lines[@]}" -eq 2 ]
+	B rm -f st tt >/dev/null
+	assert_clean
+}
+
+@test "container prune: removes the stopped, keeps the running" {
+	B run --name gone1 $IMG true
+	B create --name gone2 $IMG true >/dev/null
+	B run -d --name stays $IMG sleep 60 >/dev/null
+	id1=$(B inspect -f '{{.Id}}' gone1)
+	run B container prune -f
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Deleted Containers:" ]
+	[[ "$output" == *"$id1"* ]]
+	[[ "$output" == *"Total reclaimed space:"* ]]
+	run B ps -a --format '{{.Names}}'
+	[ "$output" = stays ]
+	B rm -f stays >/dev/null
+	assert_clean
+}
+
+@test "run -d: 20 at once from different shells, unique IDs and names; a name conflict is 125" {
+	for i in $(seq 20); do
+		# errexit is on in bats: keep the status, not the subshell's end.
+		(
+			rc=0
+			B run -d $IMG sleep 60 >"$TEST_TMP/out.$i" 2>"$TEST_TMP/err.$i" || rc=$?
+			echo $rc >"$TEST_TMP/rc.$i"
+		) &
+	done
+	wait
+	[ "$(cat "$TEST_TMP"/rc.* | sort -u)" = 0 ]
+	[ -z "$(cat "$TEST_TMP"/err.*)" ]
+	[ "$(cat "$TEST_TMP"/out.* | sort -u | wc -l)" -eq 20 ]
+	run B ps --format '{{.Names}}'
+	[ "${#lines[@]}" -eq 20 ]
+	[ "$(B ps --format '{{.Names}}' | sort -u | wc -l)" -eq 20 ]
+	[ "$(B ps --format '{{.State}}' | sort -u)" = running ]
+	# Five at once under one name: one wins, four fail cleanly.
+	for i in $(seq 5); do
+		(
+			rc=0
+			B run -d --name same $IMG sleep 60 >/dev/null 2>"$TEST_TMP/cerr.$i" || rc=$?
+			echo $rc >"$TEST_TMP/crc.$i"
+		) &
+	done
+	wait
+	[ "$(cat "$TEST_TMP"/crc.* | sort | tr '\n' ' ')" = "0 125 125 125 125 " ]
+	[ "$(cat "$TEST_TMP"/cerr.* | wc -l)" -eq 4 ]
+	grep -q 'Conflict. The container name "/same" is already in use' "$TEST_TMP"/cerr.*
+	[ "$(B ps -a | wc -l)" -eq 22 ]
+	B rm -f $(B ps -aq) >/dev/null
+	assert_clean
+}
