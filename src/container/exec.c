@@ -146,6 +146,11 @@ int container_exec(const struct container_engine *e, const char *id,
                                  r->id);
         if (r->state.status != CONTAINER_RUNNING)
                 return berth_err(err, EINVAL, "container %s is not running", r->id);
+        if (o->workdir != NULL && *o->workdir && o->workdir[0] != '/')
+                return berth_err(err, 0,
+                                 "the working directory '%s' is invalid, it needs to be an "
+                                 "absolute path",
+                                 o->workdir);
         _cleanup_free_ char *rt = container_runtime_root(e);
         _cleanup_config_ struct runtime_config *cfg = NULL;
         if (runtime_container_config(rt, r->id, &cfg, err) < 0)
