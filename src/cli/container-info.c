@@ -69,6 +69,25 @@ int cli_cmd_top(const struct cli_global *g, int argc, char **argv, struct berth_
         return 0;
 }
 
+/* Docker's default stats table, and its column titles. */
+#define STATS_ROW                                                                                  \
+        "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}"  \
+        "\t"                                                                                       \
+        "{{.PIDs}}"
+
+static json_t *stats_headers(void)
+{
+        static const char *const h[][2] = {
+            {"BlockIO", "BLOCK I/O"}, {"CPUPerc", "CPU %"}, {"Container", "CONTAINER"},
+            {"ID", "CONTAINER ID"},   {"MemPerc", "MEM %"}, {"MemUsage", "MEM USAGE / LIMIT"},
+            {"Name", "NAME"},         {"NetIO", "NET I/O"}, {"PIDs", "PIDS"},
+        };
+        json_t *o = json_object();
+        for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+                json_object_set_new(o, h[i][0], json_string(h[i][1]));
+        return o;
+}
+
 /* One row of Docker's stats, with its field names (the table's columns
  * and what --format sees). */
 static json_t *stats_json(const char *id, const struct container_record *r,
@@ -171,13 +190,8 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
         uint64_t dt = now_ns() - t0;
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         uint64_t host_mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
-        struct cli_table *t = NULL;
-        if (format == NULL) {
-                t = cli_table_new(8);
-                const char *hdr[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
-                                     "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
-                cli_table_add(t, hdr);
-        }
+        _cleanup_json_ json_t *headers = stats_headers();
+        struct cli_list_format *f = cli_list_format_new(format, STATS_ROW, headers);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_error_ struct berth_error *one = NULL;
                 if (rows[i].ok && container_stats_get(&e, ids[i], &rows[i].last, &one) < 0)
@@ -192,26 +206,10 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                 double cpu = dt ? 100.0 * (double)used / (double)dt : 0.0;
                 _cleanup_json_ json_t *o =
                     stats_json(ids[i], rows[i].r, &rows[i].last, cpu, host_mem);
-                if (format == NULL) {
-                        const char *keys[] = {"ID",      "Name",  "CPUPerc", "MemUsage",
-                                              "MemPerc", "NetIO", "BlockIO", "PIDs"};
-                        const char *row[8];
-                        for (size_t k = 0; k < 8; k++)
-                                row[k] = json_string_value(json_object_get(o, keys[k]));
-                        cli_table_add(t, row);
-                } else if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
-                        _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
-                        puts(text);
-                } else {
-                        _cleanup_free_ char *text = cli_template_expand(format, o);
-                        puts(text);
-                }
+                cli_list_format_row(f, o);
                 container_record_free(rows[i].r);
         }
         free(rows);
-        if (t != NULL) {
-                cli_table_print(t, stdout);
-                cli_table_free(t);
-        }
+        cli_list_format_end(f);
         return status;
 }

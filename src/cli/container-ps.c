@@ -152,6 +152,24 @@ static json_t *ps_json(const struct container_record *r, bool trunc)
         return o;
 }
 
+/* Docker's default ps table, and its column titles. */
+#define PS_ROW                                                                                     \
+        "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+
+static json_t *ps_headers(void)
+{
+        static const char *const h[][2] = {
+            {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"}, {"ID", "CONTAINER ID"},
+            {"Image", "IMAGE"},        {"Labels", "LABELS"},        {"Mounts", "MOUNTS"},
+            {"Names", "NAMES"},        {"Networks", "NETWORKS"},    {"Ports", "PORTS"},
+            {"RunningFor", "CREATED"}, {"State", "STATE"},          {"Status", "STATUS"},
+        };
+        json_t *o = json_object();
+        for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+                json_object_set_new(o, h[i][0], json_string(h[i][1]));
+        return o;
+}
+
 static int cmp_created(const void *a, const void *b)
 {
         const struct container_record *x = *(struct container_record *const *)a;
@@ -241,43 +259,21 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                 recs[n++] = r;
         }
         qsort(recs, n, sizeof(*recs), cmp_created);
-        struct cli_table *t = NULL;
-        if (!quiet && format == NULL) {
-                t = cli_table_new(7);
-                const char *hdr[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-                                     "STATUS",       "PORTS", "NAMES"};
-                cli_table_add(t, hdr);
-        }
+        _cleanup_json_ json_t *headers = ps_headers();
+        struct cli_list_format *f = quiet ? NULL : cli_list_format_new(format, PS_ROW, headers);
         for (size_t i = 0; i < n; i++) {
                 struct container_record *r = recs[i];
                 if (quiet) {
                         printf("%.*s\n", trunc ? 12 : 64, r->id);
-                } else if (format != NULL) {
-                        _cleanup_json_ json_t *o = ps_json(r, trunc);
-                        if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0) {
-                                _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT);
-                                puts(s);
-                        } else {
-                                _cleanup_free_ char *s = cli_template_expand(format, o);
-                                puts(s);
-                        }
                 } else {
-                        _cleanup_free_ char *id = xstrndup(r->id, trunc ? 12 : 64);
-                        _cleanup_free_ char *cmd = command_text(r, trunc);
-                        _cleanup_free_ char *created = cli_human_ago(when(r->created));
-                        _cleanup_free_ char *status = status_text(r);
-                        const char *row[] = {
-                            id,     r->image_ref ? r->image_ref : "", cmd, created, status, "",
-                            r->name};
-                        cli_table_add(t, row);
+                        _cleanup_json_ json_t *o = ps_json(r, trunc);
+                        cli_list_format_row(f, o);
                 }
                 container_record_free(r);
         }
         free(recs);
-        if (t != NULL) {
-                cli_table_print(t, stdout);
-                cli_table_free(t);
-        }
+        if (f != NULL)
+                cli_list_format_end(f);
         return 0;
 }
 

@@ -514,6 +514,68 @@ char *cli_template_expand(const char *tmpl, json_t *obj)
         return t.out;
 }
 
+struct cli_list_format {
+        const char *tmpl; /* NULL: json */
+        struct cli_table *table;
+};
+
+/* A template's output split at tabs into a row of the table (empty
+ * cells kept: an empty PORTS is still a column). */
+static void table_row(struct cli_table **t, const char *tmpl, json_t *obj)
+{
+        _cleanup_free_ char *line = cli_template_expand(tmpl, obj);
+        _cleanup_strv_ char **cells = xcalloc(1, sizeof(char *));
+        char *rest = line;
+        for (char *c = strsep(&rest, "\t"); c; c = strsep(&rest, "\t"))
+                strv_append(&cells, c);
+        if (*t == NULL)
+                *t = cli_table_new(strv_len(cells));
+        while (strv_len(cells) < (*t)->ncols)
+                strv_append(&cells, "");
+        cli_table_add(*t, (const char *const *)cells);
+}
+
+struct cli_list_format *cli_list_format_new(const char *format, const char *default_row,
+                                            json_t *headers)
+{
+        struct cli_list_format *f = xcalloc(1, sizeof(*f));
+        if (format == NULL)
+                format = "table";
+        if (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)
+                return f;
+        f->tmpl = format;
+        if (strncmp(format, "table", 5) == 0 &&
+            (format[5] == '\0' || isspace((unsigned char)format[5]))) {
+                f->tmpl = format + 5 + strspn(format + 5, " ");
+                if (*f->tmpl == '\0')
+                        f->tmpl = default_row;
+                table_row(&f->table, f->tmpl, headers);
+        }
+        return f;
+}
+
+void cli_list_format_row(struct cli_list_format *f, json_t *obj)
+{
+        if (f->tmpl == NULL) {
+                _cleanup_free_ char *s = json_dumps(obj, JSON_COMPACT);
+                puts(s);
+        } else if (f->table != NULL) {
+                table_row(&f->table, f->tmpl, obj);
+        } else {
+                _cleanup_free_ char *s = cli_template_expand(f->tmpl, obj);
+                puts(s);
+        }
+}
+
+void cli_list_format_end(struct cli_list_format *f)
+{
+        if (f->table != NULL) {
+                cli_table_print(f->table, stdout);
+                cli_table_free(f->table);
+        }
+        free(f);
+}
+
 bool cli_progress_enabled(void)
 {
         return isatty(STDOUT_FILENO) == 1;

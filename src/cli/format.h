@@ -36,6 +36,20 @@ void cli_table_free(struct cli_table *t);
  * and the escapes \t and \n.  Strings print raw, other values as JSON. */
 char *cli_template_expand(const char *tmpl, json_t *obj);
 
+/*
+ * Docker's --format for a list: "json" (one object a line), "table
+ * [TEMPLATE]" (a header row, then the rows, cells split at tabs and
+ * aligned as a table; default_row without a TEMPLATE, and for a NULL
+ * format), or a plain TEMPLATE a line.  headers maps each field to its
+ * column title; the header row is the template expanded against it.
+ */
+struct cli_list_format;
+struct cli_list_format *cli_list_format_new(const char *format, const char *default_row,
+                                            json_t *headers);
+void cli_list_format_row(struct cli_list_format *f, json_t *obj);
+/* Prints the table, if any, and frees f. */
+void cli_list_format_end(struct cli_list_format *f);
+
 /* Progress lines go to stdout only when it is a terminal. */
 bool cli_progress_enabled(void);
 void cli_progress_line(const char *what, const char *digest, int64_t size, void *data);

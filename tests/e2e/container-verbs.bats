@@ -108,6 +108,11 @@ wait_log() {
 	[ "$output" = "$run_id|$IMG|running|web" ]
 	run B ps --format '{{json .Names}}'
 	[ "$output" = '"web"' ]
+	# table: Docker's titles, aligned columns, empty cells kept.
+	run B ps -a --format 'table {{.Names}}\t{{.Ports}}\t{{.State}}'
+	[ "${lines[0]}" = "NAMES     PORTS     STATE" ]
+	[ "${lines[3]}" = "web                 running" ]
+	[ "${#lines[@]}" -eq 4 ]
 	B rm -f web done3 fresh >/dev/null
 	assert_clean
 }
@@ -444,6 +449,9 @@ wait_log() {
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "$output" == *"st 3 "*"iB / 64MiB"* ]]
 	[[ "$output" == *"tt 1 "* ]]
+	run B stats --no-stream --format 'table {{.Name}}\t{{.PIDs}}' st
+	[ "${lines[0]}" = "NAME      PIDS" ]
+	[ "${lines[1]}" = "st        3" ]
 	run B stats --no-stream --format json st
 	[ "$(echo "$output" | jq -r .Name)" = st ]
 	[ "$(echo "$output" | jq -r .PIDs)" = 3 ]
