@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/format.h"
 #include "container/attach.h"
 #include "container/monitor.h"
 #include "container/options.h"
@@ -275,7 +276,8 @@ static int prune(const struct cli_global *g, int argc, char **argv, struct berth
         struct container_engine e;
         cli_engine(g, &e);
         _cleanup_strv_ char **removed = NULL;
-        if (container_prune(&e, &removed, err) < 0)
+        long long reclaimed = 0;
+        if (container_prune(&e, &removed, &reclaimed, err) < 0)
                 return CLI_EXIT_FAILURE;
         if (removed[0] != NULL) {
                 puts("Deleted Containers:");
@@ -283,7 +285,8 @@ static int prune(const struct cli_global *g, int argc, char **argv, struct berth
                         puts(*id);
                 puts("");
         }
-        printf("Total reclaimed space: 0B\n");
+        _cleanup_free_ char *size = cli_human_size(reclaimed);
+        printf("Total reclaimed space: %s\n", size);
         return 0;
 }
 

@@ -141,11 +141,10 @@ int container_exec(const struct container_engine *e, const char *id,
         if (found <= 0)
                 return found < 0 ? found : berth_err(err, ENOENT, "No such container: %s", id);
         if (r->state.status == CONTAINER_PAUSED)
-                return berth_err(err, EINVAL,
-                                 "container %s is paused, unpause the container before exec",
-                                 r->id);
+                return berth_err(
+                    err, 0, "container %s is paused, unpause the container before exec", r->id);
         if (r->state.status != CONTAINER_RUNNING)
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
         if (o->workdir != NULL && *o->workdir && o->workdir[0] != '/')
                 return berth_err(err, 0,
                                  "the working directory '%s' is invalid, it needs to be an "
@@ -156,7 +155,7 @@ int container_exec(const struct container_engine *e, const char *id,
         if (runtime_container_config(rt, r->id, &cfg, err) < 0)
                 return berth_err_ret(*err);
         if (cfg->process == NULL)
-                return berth_err(err, EINVAL, "container %s has no process", r->id);
+                return berth_err(err, 0, "container %s has no process", r->id);
         if (make_process(e, r, o, cfg->process, err) < 0)
                 return berth_err_ret(*err);
 

@@ -114,8 +114,10 @@ struct container_stats {
 int container_stats_get(const struct container_engine *e, const char *id,
                         struct container_stats *out, struct berth_error **err);
 
-/* `container prune`: remove every stopped container; their IDs. */
-int container_prune(const struct container_engine *e, char ***removed, struct berth_error **err);
+/* `container prune`: remove every stopped container; their IDs, and the
+ * bytes their writable layers held. */
+int container_prune(const struct container_engine *e, char ***removed, long long *reclaimed,
+                    struct berth_error **err);
 
 /* Exit status for a failed start/exec error, Docker's: 127 not found,
  * 126 cannot invoke, else 125. */

@@ -56,7 +56,7 @@ int container_logs_parse_time(const char *s, struct timespec *out, struct berth_
         out->tv_sec -= (time_t)total;
         return 0;
 bad:
-        return berth_err(err, EINVAL, "invalid value for \"since\": \"%s\"", s);
+        return berth_err(err, 0, "invalid value for \"since\": \"%s\"", s);
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stop, kill, restart, rm, wait, pause, inspect, prune, top, stats. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "container/lifecycle-private.h"
 #include "runtime/runtime.h"
+#include "storage/copy.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -142,9 +144,8 @@ int container_kill(const struct container_engine *e, const char *id, int sig,
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
         if (!is_up(r->state.status))
-                return berth_err(err, EINVAL,
-                                 "cannot kill container: %s: container %s is not running", id,
-                                 r->id);
+                return berth_err(err, 0, "cannot kill container: %s: container %s is not running",
+                                 r->name, r->id);
         if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
                 return berth_err_ret(*err);
         return signal_container(e, r->id, sig, err);
@@ -236,9 +237,9 @@ int container_pause(const struct container_engine *e, const char *id, bool pause
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
         if (paused && r->state.status != CONTAINER_RUNNING)
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
         if (!paused && r->state.status != CONTAINER_PAUSED)
-                return berth_err(err, EINVAL, "container %s is not paused", r->id);
+                return berth_err(err, 0, "container %s is not paused", r->id);
         _cleanup_free_ char *rt = container_runtime_root(e);
         if (runtime_container_pause(rt, r->id, paused, err) < 0)
                 return berth_err_ret(*err);
@@ -255,7 +256,7 @@ int container_pids(const struct container_engine *e, const char *id, pid_t **pid
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
         if (!is_up(r->state.status))
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
         _cleanup_free_ char *rt = container_runtime_root(e);
         return runtime_container_pids(rt, r->id, pids, n, err);
 }
@@ -307,10 +308,12 @@ int container_stats_get(const struct container_engine *e, const char *id,
         return 0;
 }
 
-int container_prune(const struct container_engine *e, char ***removed, struct berth_error **err)
+int container_prune(const struct container_engine *e, char ***removed, long long *reclaimed,
+                    struct berth_error **err)
 {
         _cleanup_strv_ char **ids = NULL;
         *removed = xcalloc(1, sizeof(char *));
+        *reclaimed = 0;
         if (container_record_list(e->root, &ids, err) < 0)
                 return berth_err_ret(*err);
         for (char **id = ids; *id; id++) {
@@ -321,8 +324,16 @@ int container_prune(const struct container_engine *e, char ***removed, struct be
                 if (r->state.status != CONTAINER_EXITED && r->state.status != CONTAINER_CREATED &&
                     r->state.status != CONTAINER_DEAD)
                         continue;
-                if (container_remove(e, *id, false, false, &scratch) == 0)
+                long long size = 0;
+                _cleanup_free_ char *dir = container_record_dir(e->root, *id);
+                _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+                _cleanup_close_ int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0)
+                        (void)storage_tree_size(fd, &size, &scratch);
+                if (container_remove(e, *id, false, false, &scratch) == 0) {
                         strv_append(removed, *id);
+                        *reclaimed += size;
+                }
         }
         return 0;
 }
