@@ -298,7 +298,7 @@ static const struct cli_command sub[] = {
     {"pause", cli_cmd_pause, ""},   {"unpause", cli_cmd_unpause, ""},
     {"rename", cli_cmd_rename, ""}, {"prune", prune, ""},
     {"ls", cli_cmd_ps, ""},         {"list", cli_cmd_ps, ""},
-    {"ps", cli_cmd_ps, ""},         {"inspect", cli_cmd_inspect, ""},
+    {"ps", cli_cmd_ps, ""},         {"inspect", cli_cmd_container_inspect, ""},
     {"logs", cli_cmd_logs, ""},     {"exec", cli_cmd_exec, ""},
     {"attach", cli_cmd_attach, ""}, {"top", cli_cmd_top, ""},
     {"stats", cli_cmd_stats, ""},

@@ -2,12 +2,14 @@
 /* ps and inspect. */
 #include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
+#include "image/view.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/xalloc.h"
@@ -82,6 +84,20 @@ static bool label_match(const struct container_record *r, const char *want)
         return false;
 }
 
+/* Docker's name filter is a regular expression, matched against the name
+ * with and without its "/" (so both ^web$ and ^/web$ pick "web"); one
+ * that doesn't compile matches as plain text. */
+static bool name_match(const char *name, const char *pattern)
+{
+        regex_t re;
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return strstr(name, pattern) != NULL;
+        _cleanup_free_ char *slashed = xasprintf("/%s", name);
+        bool hit = regexec(&re, name, 0, NULL, 0) == 0 || regexec(&re, slashed, 0, NULL, 0) == 0;
+        regfree(&re);
+        return hit;
+}
+
 /* Docker's rule: values of one key OR, different keys AND. */
 static bool filters_match(const struct container_record *r, char **filters)
 {
@@ -99,7 +115,7 @@ static bool filters_match(const struct container_record *r, char **filters)
                                 hit |= strcmp(v, container_status_name(r->state.status)) == 0;
                                 break;
                         case 1:
-                                hit |= strstr(r->name, v[0] == '/' ? v + 1 : v) != NULL;
+                                hit |= name_match(r->name, v);
                                 break;
                         case 2:
                                 hit |= label_match(r, v);
@@ -277,7 +293,45 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
         return 0;
 }
 
-int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
+/* The container's record as Docker's inspect shows it. */
+static json_t *container_doc(const struct container_record *r)
+{
+        _cleanup_free_ char *text = container_record_to_string(r);
+        json_t *doc = json_loads(text, 0, NULL);
+        json_object_del(doc, "Berth");
+        json_t *cfg = json_object_get(doc, "Config");
+        if (cfg != NULL && r->hostname != NULL)
+                json_object_set_new(cfg, "Hostname", json_string(r->hostname));
+        json_object_set_new(doc, "ResolvConfPath", json_string(""));
+        return doc;
+}
+
+/* One object by name or ID: a container, else (unless type says which)
+ * an image, as Docker's inspect looks.  1 found, 0 not, < 0 error. */
+static int inspect_one(const struct cli_global *g, const struct container_engine *e,
+                       const char *what, const char *type, json_t **out, struct berth_error **err)
+{
+        if (strcmp(type, "image") != 0) {
+                char id[65];
+                _cleanup_container_record_ struct container_record *r = NULL;
+                int found = container_record_lookup(e->root, what, id, err);
+                if (found > 0)
+                        found = container_inspect(e, id, &r, err);
+                if (found != 0 || strcmp(type, "container") == 0) {
+                        if (found > 0)
+                                *out = container_doc(r);
+                        return found;
+                }
+        }
+        _cleanup_image_details_ struct image_details *d = NULL;
+        int found = image_details_get(g->root, what, &d, err);
+        if (found > 0)
+                *out = image_details_inspect(d);
+        return found;
+}
+
+static int inspect(const struct cli_global *g, const char *type, int argc, char **argv,
+                   struct berth_error **err)
 {
         static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                              {"type", required_argument, NULL, 'T'},
@@ -286,15 +340,20 @@ int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct be
         const char *format = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
-                if (c == 'f')
+                if (c == 'f') {
                         format = optarg;
-                else if (c == 'T')
-                        continue;
-                else if (c == 'H') {
-                        puts("Usage: berth inspect [-f TEMPLATE] CONTAINER [CONTAINER...]");
+                } else if (c == 'T') {
+                        if (strcmp(optarg, "container") != 0 && strcmp(optarg, "image") != 0)
+                                return cli_usage_error(err, "inspect", "unsupported type \"%s\"",
+                                                       optarg);
+                        type = optarg;
+                } else if (c == 'H') {
+                        puts("Usage: berth inspect [-f TEMPLATE] [--type container|image] "
+                             "NAME|ID...");
                         return 0;
-                } else
+                } else {
                         return CLI_EXIT_FAILURE;
+                }
         }
         if (optind >= argc)
                 return cli_usage_error(err, "inspect", "requires at least 1 argument");
@@ -303,24 +362,15 @@ int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct be
         _cleanup_json_ json_t *out = json_array();
         int status = 0;
         for (int i = optind; i < argc; i++) {
-                char id[65];
                 _cleanup_error_ struct berth_error *one = NULL;
-                _cleanup_container_record_ struct container_record *r = NULL;
-                if (container_record_lookup(e.root, argv[i], id, &one) <= 0 ||
-                    container_inspect(&e, id, &r, &one) <= 0) {
+                json_t *doc = NULL;
+                if (inspect_one(g, &e, argv[i], type, &doc, &one) <= 0) {
                         if (one == NULL)
                                 berth_err(&one, 0, "No such object: %s", argv[i]);
                         berth_error_print(one, "berth");
                         status = 1;
                         continue;
                 }
-                _cleanup_free_ char *text = container_record_to_string(r);
-                json_t *doc = json_loads(text, 0, NULL);
-                json_object_del(doc, "Berth");
-                json_t *cfg = json_object_get(doc, "Config");
-                if (cfg != NULL && r->hostname != NULL)
-                        json_object_set_new(cfg, "Hostname", json_string(r->hostname));
-                json_object_set_new(doc, "ResolvConfPath", json_string(""));
                 if (format != NULL) {
                         _cleanup_free_ char *s = cli_template_expand(format, doc);
                         puts(s);
@@ -334,4 +384,15 @@ int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct be
                 puts(s);
         }
         return status;
+}
+
+int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
+{
+        return inspect(g, "", argc, argv, err);
+}
+
+int cli_cmd_container_inspect(const struct cli_global *g, int argc, char **argv,
+                              struct berth_error **err)
+{
+        return inspect(g, "container", argc, argv, err);
 }

@@ -173,6 +173,9 @@ assert_none() {
 	run B rename cc 'bad name'
 	[ "$status" -eq 1 ]
 	one_line "Invalid container name"
+	run B rename cc cc
+	[ "$status" -eq 1 ]
+	one_line "Renaming a container with the same name as its current name"
 	run B unpause cc
 	[ "$status" -eq 1 ]
 	one_line "is not paused"

@@ -84,6 +84,13 @@ wait_log() {
 	[ -z "$output" ]
 	run B ps -a --filter name=don --format '{{.Names}}'
 	[ "$output" = done3 ]
+	# A regular expression, with or without the "/".
+	run B ps -a --filter 'name=^(web|fresh)$' --format '{{.Names}}'
+	[ "${lines[*]}" = "fresh web" ]
+	run B ps -a --filter 'name=^/we' --format '{{.Names}}'
+	[ "$output" = web ]
+	run B ps -a --filter 'name=^eb$' -q
+	[ -z "$output" ]
 	run B ps -a --filter label=tier --format '{{.Names}}'
 	[ "${lines[*]}" = "done3 web" ]
 	run B ps -a --filter label=tier=front --format '{{.Names}}'
@@ -366,6 +373,13 @@ wait_log() {
 	# The image's Cmd when none is given.
 	B create --name dflt $IMG >/dev/null
 	[ "$(B inspect -f '{{json .Config.Cmd}}' dflt)" = '["sh"]' ]
+	# An image when no container has the name; --type picks one.
+	[ "$(B inspect -f '{{index .RepoTags 0}}' $IMG)" = $IMG ]
+	run B inspect --type container $IMG
+	[ "$status" -eq 1 ]
+	run B container inspect $IMG
+	[ "$status" -eq 1 ]
+	[ "$(B inspect --type container -f '{{.Name}}' insp)" = /insp ]
 	run B inspect insp nosuch
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"No such object: nosuch"* ]]
