@@ -76,17 +76,25 @@ int cli_cmd_attach(const struct cli_global *g, int argc, char **argv, struct ber
 {
         static const struct option opts[] = {{"no-stdin", no_argument, NULL, 'N'},
                                              {"sig-proxy", required_argument, NULL, 'S'},
+                                             {"detach-keys", required_argument, NULL, 'D'},
                                              {"help", no_argument, NULL, 'H'},
                                              {0}};
         bool no_stdin = false, sig_proxy = true;
+        _cleanup_free_ char *keys = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
                 if (c == 'N')
                         no_stdin = true;
-                else if (c == 'S')
+                else if (c == 'D') {
+                        free(keys);
+                        keys = NULL;
+                        if (container_detach_keys_parse(optarg, &keys, err) < 0)
+                                return CLI_EXIT_FAILURE;
+                } else if (c == 'S')
                         sig_proxy = strcmp(optarg, "false") != 0;
                 else if (c == 'H') {
-                        puts("Usage: berth attach [--no-stdin] [--sig-proxy=false] CONTAINER");
+                        puts("Usage: berth attach [--no-stdin] [--sig-proxy=false] "
+                             "[--detach-keys KEYS] CONTAINER");
                         return 0;
                 } else
                         return CLI_EXIT_FAILURE;
@@ -108,7 +116,8 @@ int cli_cmd_attach(const struct cli_global *g, int argc, char **argv, struct ber
                                               .out = true,
                                               .err = true,
                                               .tty = r->tty,
-                                              .sig_proxy = sig_proxy};
+                                              .sig_proxy = sig_proxy,
+                                              .detach_keys = keys};
         int code = 0;
         if (container_attach(&e, id, -1, &ao, &code, err) < 0)
                 return 1;

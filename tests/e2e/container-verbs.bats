@@ -12,7 +12,27 @@ setup() {
 }
 
 teardown() {
+	[ -z "${TMUX_SOCK:-}" ] || tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
 	container_teardown
+}
+
+# A terminal for the interactive verbs: tmux running $1.
+term_start() {
+	require_cmd tmux
+	TMUX_SOCK=berth-test-verbs-$$
+	tmux -L "$TMUX_SOCK" new-session -d -s t -x 100 -y 20 "$1; echo RC=\$?; sleep 30"
+}
+
+# Wait (up to ~5 s) until the terminal shows $1.
+term_wait() {
+	local i
+	for i in $(seq 50); do
+		tmux -L "$TMUX_SOCK" capture-pane -t t -p | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "the terminal never showed '$1':"
+	tmux -L "$TMUX_SOCK" capture-pane -t t -p
+	return 1
 }
 
 # No cgroup of this container left in any hierarchy.
@@ -322,6 +342,55 @@ wait_log() {
 	run sh -c "echo typed | $BERTH --root $ROOT --runroot $RUNROOT attach ai"
 	[ "$output" = "<typed>" ]
 	B rm at ai >/dev/null
+	assert_clean
+}
+
+@test "attach and run -it: typing reaches the shell; the detach keys leave it running" {
+	B run -dit --name tty1 $IMG sh >/dev/null
+	term_start "$BERTH --root $ROOT --runroot $RUNROOT attach tty1"
+	sleep 0.3
+	tmux -L "$TMUX_SOCK" send-keys -t t 'echo hello-$((40+2))' Enter
+	term_wait hello-42
+	# ctrl-p alone, then another key, goes through (busybox sh: history).
+	tmux -L "$TMUX_SOCK" send-keys -t t C-p
+	sleep 0.2
+	tmux -L "$TMUX_SOCK" send-keys -t t C-q
+	term_wait RC=0
+	[ "$(B inspect -f '{{.State.Status}}' tty1)" = running ]
+	tmux -L "$TMUX_SOCK" kill-server
+	# run -it detaches the same way; --detach-keys on attach chooses others.
+	term_start "$BERTH --root $ROOT --runroot $RUNROOT run -it --name tty2 $IMG sh"
+	term_wait '/ #'
+	tmux -L "$TMUX_SOCK" send-keys -t t C-p C-q
+	term_wait RC=0
+	[ "$(B inspect -f '{{.State.Status}}' tty2)" = running ]
+	tmux -L "$TMUX_SOCK" kill-server
+	term_start "$BERTH --root $ROOT --runroot $RUNROOT attach --detach-keys ctrl-x,x tty2"
+	sleep 0.3
+	tmux -L "$TMUX_SOCK" send-keys -t t C-p C-q 'echo still-$((1+1))' Enter
+	term_wait still-2
+	tmux -L "$TMUX_SOCK" send-keys -t t C-x x
+	term_wait RC=0
+	# exit in the shell ends the container and attach with its code.
+	tmux -L "$TMUX_SOCK" kill-server
+	term_start "$BERTH --root $ROOT --runroot $RUNROOT attach tty2"
+	sleep 0.3
+	tmux -L "$TMUX_SOCK" send-keys -t t 'exit 3' Enter
+	term_wait RC=3
+	[ "$(B inspect -f '{{.State.Status}} {{.State.ExitCode}}' tty2)" = "exited 3" ]
+	# exec -it: a shell of its own on a pty, its exit code back.
+	tmux -L "$TMUX_SOCK" kill-server
+	term_start "$BERTH --root $ROOT --runroot $RUNROOT exec -it tty1 sh"
+	term_wait '/ #'
+	tmux -L "$TMUX_SOCK" send-keys -t t 'tty; exit 4' Enter
+	term_wait RC=4
+	tmux -L "$TMUX_SOCK" capture-pane -t t -p | grep -q '^/dev/pts/'
+	run B attach --detach-keys ctrl-bogus tty1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'invalid detach keys "ctrl-bogus"'* ]]
+	# Its shell names the root: gone before assert_clean looks.
+	tmux -L "$TMUX_SOCK" kill-server
+	B rm -f tty1 tty2 >/dev/null
 	assert_clean
 }
 
