@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/container.h"
 #include "cli/format.h"
@@ -101,7 +102,8 @@ static bool name_match(const char *name, const char *pattern)
 /* Docker's rule: values of one key OR, different keys AND. */
 static bool filters_match(const struct container_record *r, char **filters)
 {
-        static const char *const keys[] = {"status", "name", "label", "id", "exited"};
+        static const char *const keys[] = {"status", "name",   "label", "id",
+                                           "exited", "before", "since", "ancestor"};
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
                 bool any = false, hit = false;
                 size_t kl = strlen(keys[k]);
@@ -120,18 +122,76 @@ static bool filters_match(const struct container_record *r, char **filters)
                         case 2:
                                 hit |= label_match(r, v);
                                 break;
+                        case 3:
+                                hit |= strncmp(r->id, v, strlen(v)) == 0;
+                                break;
                         case 4:
                                 hit |= r->state.status == CONTAINER_EXITED &&
                                        r->state.exit_code == atoi(v);
                                 break;
+                        /* before, since and ancestor were resolved by
+                         * parse_filter: a creation time, an image ID. */
+                        case 5:
+                                hit |= strcmp(r->created ? r->created : "", v) < 0;
+                                break;
+                        case 6:
+                                hit |= strcmp(r->created ? r->created : "", v) > 0;
+                                break;
                         default:
-                                hit |= strncmp(r->id, v, strlen(v)) == 0;
+                                hit |= r->image != NULL && strcmp(r->image, v) == 0;
                         }
                 }
                 if (any && !hit)
                         return false;
         }
         return true;
+}
+
+/* Check one --filter and add it, with before/since/ancestor resolved to
+ * what filters_match compares: a creation time, an image ID. */
+static int parse_filter(const struct container_engine *e, const char *f, char ***filters, bool *all,
+                        struct berth_error **err)
+{
+        const char *eq = strchr(f, '=');
+        if (eq == NULL)
+                return cli_usage_error(err, "ps", "bad format of filter (expected name=value)");
+        const char *v = eq + 1;
+        size_t kl = (size_t)(eq - f);
+        _cleanup_free_ char *key = xstrndup(f, kl);
+        if (strcmp(key, "status") == 0) {
+                enum container_status st;
+                if (container_status_parse(v, &st) < 0)
+                        return cli_usage_error(err, "ps", "invalid filter '%s'", f);
+                *all = true;
+        } else if (strcmp(key, "exited") == 0) {
+                char *end;
+                errno = 0;
+                long code = strtol(v, &end, 10);
+                if (end == v || *end != '\0' || errno != 0 || code < 0 || code > 255)
+                        return cli_usage_error(err, "ps", "invalid filter '%s'", f);
+        } else if (strcmp(key, "before") == 0 || strcmp(key, "since") == 0) {
+                char id[65];
+                _cleanup_container_record_ struct container_record *r = NULL;
+                if (cli_container_id(e, v, id, err) < 0 ||
+                    container_record_load(e->root, id, &r, err) <= 0)
+                        return -1;
+                _cleanup_free_ char *kv = xasprintf("%s=%s", key, r->created ? r->created : "");
+                strv_append(filters, kv);
+                return 0;
+        } else if (strcmp(key, "ancestor") == 0) {
+                /* An image no one has matches no container. */
+                _cleanup_image_details_ struct image_details *d = NULL;
+                if (image_details_get(e->root, v, &d, err) < 0)
+                        return -1;
+                _cleanup_free_ char *kv = xasprintf("ancestor=%s", d ? d->summary.id : "-");
+                strv_append(filters, kv);
+                return 0;
+        } else if (strcmp(key, "name") != 0 && strcmp(key, "label") != 0 &&
+                   strcmp(key, "id") != 0) {
+                return cli_usage_error(err, "ps", "invalid filter '%s'", f);
+        }
+        strv_append(filters, f);
+        return 0;
 }
 
 static json_t *ps_json(const struct container_record *r, bool trunc)
@@ -200,13 +260,18 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                                              {"no-trunc", no_argument, NULL, 'T'},
                                              {"filter", required_argument, NULL, 'f'},
                                              {"format", required_argument, NULL, 'F'},
+                                             {"last", required_argument, NULL, 'n'},
+                                             {"latest", no_argument, NULL, 'l'},
                                              {"help", no_argument, NULL, 'H'},
                                              {0}};
         bool all = false, quiet = false, trunc = true;
+        long last = -1;
         const char *format = NULL;
         _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
+        struct container_engine e;
+        cli_engine(g, &e);
         int c;
-        while ((c = getopt_long(argc, argv, "+aqf:", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+aqf:n:l", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
                         all = true;
@@ -218,43 +283,34 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         trunc = false;
                         break;
                 case 'f':
-                        if (strchr(optarg, '=') == NULL)
-                                return cli_usage_error(err, "ps",
-                                                       "bad format of filter "
-                                                       "(expected name=value)");
-                        if (strncmp(optarg, "status=", 7) == 0) {
-                                enum container_status s;
-                                if (container_status_parse(optarg + 7, &s) < 0)
-                                        return cli_usage_error(
-                                            err, "ps", "invalid filter 'status=%s'", optarg + 7);
-                                all = true;
-                        } else if (strncmp(optarg, "exited=", 7) == 0) {
-                                char *end;
-                                errno = 0;
-                                long code = strtol(optarg + 7, &end, 10);
-                                if (end == optarg + 7 || *end != '\0' || errno != 0 || code < 0 ||
-                                    code > 255)
-                                        return cli_usage_error(
-                                            err, "ps", "invalid filter 'exited=%s'", optarg + 7);
-                        } else if (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
-                                   strncmp(optarg, "id=", 3)) {
-                                return cli_usage_error(err, "ps", "invalid filter '%s'", optarg);
-                        }
-                        strv_append(&filters, optarg);
+                        if (parse_filter(&e, optarg, &filters, &all, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
+                case 'n':
+                case 'l': {
+                        char *end;
+                        last = c == 'l' ? 1 : strtol(optarg, &end, 10);
+                        if (c == 'n' && (*end != '\0' || end == optarg))
+                                return cli_usage_error(err, "ps",
+                                                       "invalid argument \"%s\" for \"-n, "
+                                                       "--last\" flag",
+                                                       optarg);
+                        break;
+                }
                 case 'F':
                         format = optarg;
                         break;
                 case 'H':
-                        puts("Usage: berth ps [-a] [-q] [--no-trunc] [--filter K=V] [--format "
-                             "json|TEMPLATE]");
+                        puts("Usage: berth ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter K=V] "
+                             "[--format json|table|TEMPLATE]");
                         return 0;
                 default:
                         return CLI_EXIT_FAILURE;
                 }
         }
-        struct container_engine e;
-        cli_engine(g, &e);
+        /* -n and -l count stopped containers too, as Docker's. */
+        if (last >= 0)
+                all = true;
         _cleanup_strv_ char **ids = NULL;
         if (container_record_list(e.root, &ids, err) < 0)
                 return CLI_EXIT_FAILURE;
@@ -275,6 +331,8 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                 recs[n++] = r;
         }
         qsort(recs, n, sizeof(*recs), cmp_created);
+        for (; last >= 0 && n > (size_t)last; n--)
+                container_record_free(recs[n - 1]);
         _cleanup_json_ json_t *headers = ps_headers();
         struct cli_list_format *f = quiet ? NULL : cli_list_format_new(format, PS_ROW, headers);
         for (size_t i = 0; i < n; i++) {
@@ -293,8 +351,9 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
         return 0;
 }
 
-/* The container's record as Docker's inspect shows it. */
-static json_t *container_doc(const struct container_record *r)
+/* The container's record as Docker's inspect shows it, with the files
+ * the container sees as /etc/hostname, /etc/hosts and /etc/resolv.conf. */
+static json_t *container_doc(const char *root, const struct container_record *r)
 {
         _cleanup_free_ char *text = container_record_to_string(r);
         json_t *doc = json_loads(text, 0, NULL);
@@ -302,7 +361,15 @@ static json_t *container_doc(const struct container_record *r)
         json_t *cfg = json_object_get(doc, "Config");
         if (cfg != NULL && r->hostname != NULL)
                 json_object_set_new(cfg, "Hostname", json_string(r->hostname));
-        json_object_set_new(doc, "ResolvConfPath", json_string(""));
+        _cleanup_free_ char *dir = container_record_dir(root, r->id);
+        static const char *const files[][2] = {{"ResolvConfPath", "resolv.conf"},
+                                               {"HostnamePath", "hostname"},
+                                               {"HostsPath", "hosts"}};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i][1]);
+                json_object_set_new(doc, files[i][0],
+                                    json_string(access(path, F_OK) == 0 ? path : ""));
+        }
         return doc;
 }
 
@@ -319,7 +386,7 @@ static int inspect_one(const struct cli_global *g, const struct container_engine
                         found = container_inspect(e, id, &r, err);
                 if (found != 0 || strcmp(type, "container") == 0) {
                         if (found > 0)
-                                *out = container_doc(r);
+                                *out = container_doc(e->root, r);
                         return found;
                 }
         }

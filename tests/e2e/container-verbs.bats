@@ -122,6 +122,20 @@ wait_log() {
 	[ -z "$output" ]
 	run B ps -a --filter id=${run_id:0:8} --format '{{.Names}}'
 	[ "$output" = web ]
+	# Created before / after another, from an image.
+	run B ps -a --filter before=done3 --format '{{.Names}}'
+	[ "$output" = web ]
+	run B ps -a --filter since=done3 --format '{{.Names}}'
+	[ "$output" = fresh ]
+	run B ps -a --filter ancestor=$IMG -q
+	[ "${#lines[@]}" -eq 3 ]
+	run B ps -a --filter ancestor=no-such-image -q
+	[ -z "$output" ]
+	# -n N and -l: the last created, stopped ones included.
+	run B ps -n 2 --format '{{.Names}}'
+	[ "${lines[*]}" = "fresh done3" ]
+	run B ps -l --format '{{.Names}}'
+	[ "$output" = fresh ]
 	# json: one object per line, Docker's keys.
 	run B ps --format json
 	[ "$(echo "$output" | jq -r .Names)" = web ]
@@ -427,6 +441,10 @@ wait_log() {
 	[ "$(j .HostConfig.RestartPolicy.Name)" = no ]
 	[ "$(j '.Mounts | length')" = 0 ]
 	[ -f "$(j .LogPath)" ]
+	# The files behind its /etc/hosts, /etc/hostname, /etc/resolv.conf.
+	[ "$(cat "$(j .HostnamePath)")" = "${id:0:12}" ]
+	[ "$(B exec insp cat /etc/hosts)" = "$(cat "$(j .HostsPath)")" ]
+	[ -f "$(j .ResolvConfPath)" ]
 	# Nothing of berth's own bookkeeping.
 	[ "$(j .Berth)" = null ]
 	run B inspect -f '{{.State.Status}} {{.State.Running}} {{.Config.Labels.k}}' insp
