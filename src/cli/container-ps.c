@@ -148,7 +148,8 @@ static bool filters_match(const struct container_record *r, char **filters)
 }
 
 /* Check one --filter and add it, with before/since/ancestor resolved to
- * what filters_match compares: a creation time, an image ID. */
+ * what filters_match compares: a creation time, an image ID.  0, or the
+ * exit status with *err set. */
 static int parse_filter(const struct container_engine *e, const char *f, char ***filters, bool *all,
                         struct berth_error **err)
 {
@@ -174,7 +175,7 @@ static int parse_filter(const struct container_engine *e, const char *f, char **
                 _cleanup_container_record_ struct container_record *r = NULL;
                 if (cli_container_id(e, v, id, err) < 0 ||
                     container_record_load(e->root, id, &r, err) <= 0)
-                        return -1;
+                        return CLI_EXIT_FAILURE;
                 _cleanup_free_ char *kv = xasprintf("%s=%s", key, r->created ? r->created : "");
                 strv_append(filters, kv);
                 return 0;
@@ -182,7 +183,7 @@ static int parse_filter(const struct container_engine *e, const char *f, char **
                 /* An image no one has matches no container. */
                 _cleanup_image_details_ struct image_details *d = NULL;
                 if (image_details_get(e->root, v, &d, err) < 0)
-                        return -1;
+                        return CLI_EXIT_FAILURE;
                 _cleanup_free_ char *kv = xasprintf("ancestor=%s", d ? d->summary.id : "-");
                 strv_append(filters, kv);
                 return 0;
@@ -283,7 +284,7 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         trunc = false;
                         break;
                 case 'f':
-                        if (parse_filter(&e, optarg, &filters, &all, err) < 0)
+                        if (parse_filter(&e, optarg, &filters, &all, err) != 0)
                                 return CLI_EXIT_FAILURE;
                         break;
                 case 'n':

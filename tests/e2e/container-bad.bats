@@ -158,6 +158,12 @@ assert_none() {
 	run B ps --filter status=sleeping
 	[ "$status" -eq 125 ]
 	one_line "invalid filter 'status=sleeping'"
+	run B ps --filter before=nosuch
+	[ "$status" -eq 125 ]
+	one_line "No such container: nosuch"
+	run B ps -n x
+	[ "$status" -eq 125 ]
+	one_line '"x"'
 	run B ps --filter exited=x
 	[ "$status" -eq 125 ]
 	one_line "invalid filter 'exited=x'"
