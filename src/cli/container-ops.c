@@ -93,8 +93,6 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
         _cleanup_close_ int report = -1;
         if (container_start(&e, id, true, &report, err) < 0)
                 return container_exit_status_for(*err);
-        if (report < 0) /* already running */
-                return 0;
         struct container_attach_options ao = {.in = interactive && r->open_stdin,
                                               .out = true,
                                               .err = true,
@@ -103,7 +101,8 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
         int fd = container_attach_open(&e, id, &ao, err);
         if (fd < 0)
                 return CLI_EXIT_FAILURE;
-        if (container_start_finish(report, err) < 0) {
+        /* No report: it was running already, and -a attaches to it. */
+        if (report >= 0 && container_start_finish(report, err) < 0) {
                 close(fd);
                 return container_exit_status_for(*err);
         }

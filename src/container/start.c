@@ -106,8 +106,11 @@ int container_start(const struct container_engine *e, const char *id, bool attac
         _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
         if (mon >= 0) {
                 /* Running, restarting, or a monitor still tearing down. */
-                if (r->state.status == CONTAINER_RUNNING || r->state.status == CONTAINER_PAUSED)
+                if (r->state.status == CONTAINER_RUNNING)
                         return 0;
+                if (r->state.status == CONTAINER_PAUSED)
+                        return berth_err(err, 0,
+                                         "cannot start a paused container, try unpause instead");
                 if (r->state.status == CONTAINER_RESTARTING)
                         return berth_err(err, EBUSY, "container %s is restarting", r->name);
                 container_monitor_wait(mon, 10000);

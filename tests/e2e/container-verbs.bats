@@ -74,7 +74,12 @@ wait_log() {
 	run B start up
 	[ "$status" -eq 0 ]
 	[ "$(B inspect -f '{{.State.Pid}}' up)" = "$pid" ]
-	B rm -f c1 c2 up >/dev/null
+	# start -a of a running one attaches to it.
+	B run -d --name up2 $IMG sh -c 'sleep 1; echo from-up2; exit 5' >/dev/null
+	run B start -a up2
+	[ "$status" -eq 5 ]
+	[ "$output" = from-up2 ]
+	B rm -f c1 c2 up up2 >/dev/null
 	assert_clean
 }
 
@@ -499,6 +504,9 @@ wait_log() {
 	[[ "$output" == *paused* ]]
 	run B pause pz
 	[ "$status" -eq 1 ]
+	run B start pz
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot start a paused container, try unpause instead"* ]]
 	B unpause pz
 	[ "$(B inspect -f '{{.State.Status}}' pz)" = running ]
 	sleep 0.5
