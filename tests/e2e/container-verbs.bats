@@ -206,6 +206,11 @@ wait_log() {
 	run B inspect -f '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}} {{.State.Pid}}' $id
 	[ "$output" = "exited false 5 0" ]
 	[ "$(B logs trap)" = got-term ]
+	# A stopped container keeps its record and nothing else.
+	assert_no_cgroup $id
+	run grep -F "$id" /proc/self/mountinfo
+	[ "$status" -ne 0 ]
+	[ ! -e "$RUNROOT/runtime/$id" ]
 	# sleep as pid 1 ignores SIGTERM: SIGKILL after 1 s.
 	start=$(date +%s%N)
 	B stop -t 1 deaf
@@ -310,6 +315,12 @@ wait_log() {
 	pid=$(B inspect -f '{{.State.Pid}}' ex)
 	for ns in pid mnt net uts ipc; do
 		[ "$(B exec ex readlink /proc/self/ns/$ns)" = "$(readlink /proc/$pid/ns/$ns)" ]
+	done
+	# Its cgroup, capabilities and seccomp are the container's.
+	id=$(B inspect -f '{{.Id}}' ex)
+	B exec ex cat /proc/self/cgroup | grep -q "memory:/berth/$id\$"
+	for f in CapEff CapBnd Seccomp NoNewPrivs; do
+		[ "$(B exec ex grep "^$f:" /proc/self/status)" = "$(grep "^$f:" /proc/$pid/status)" ]
 	done
 	# Its pid 1 is the container's init; its rootfs the container's.
 	[ "$(B exec ex cat /proc/1/cmdline | tr '\0' ' ')" = "$(tr '\0' ' ' </proc/$pid/cmdline)" ]
