@@ -219,7 +219,21 @@ static json_t *ps_json(const struct container_record *r, bool trunc)
         json_object_set_new(o, "ID", json_string(id));
         json_object_set_new(o, "Image", json_string(r->image_ref ? r->image_ref : ""));
         json_object_set_new(o, "Labels", json_string(labels));
-        json_object_set_new(o, "Mounts", json_string(""));
+        /* Docker's: a volume by its name, a bind by its source, cut to
+         * 15 columns unless --no-trunc. */
+        _cleanup_free_ char *mounts = xstrdup("");
+        size_t vols = 0;
+        for (size_t i = 0; i < r->n_mounts; i++) {
+                const struct container_record_mount *m = &r->mounts[i];
+                const char *what = m->name ? m->name : m->source ? m->source : "";
+                _cleanup_free_ char *cut = trunc ? cli_truncate(what, 15) : xstrdup(what);
+                char *next = xasprintf("%s%s%s", mounts, *mounts ? "," : "", cut);
+                free(mounts);
+                mounts = next;
+                vols += m->name != NULL;
+        }
+        json_object_set_new(o, "LocalVolumes", json_sprintf("%zu", vols));
+        json_object_set_new(o, "Mounts", json_string(mounts));
         json_object_set_new(o, "Names", json_string(r->name));
         json_object_set_new(o, "Networks", json_string(""));
         json_object_set_new(o, "Ports", json_string(""));
@@ -236,10 +250,19 @@ static json_t *ps_json(const struct container_record *r, bool trunc)
 static json_t *ps_headers(void)
 {
         static const char *const h[][2] = {
-            {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"}, {"ID", "CONTAINER ID"},
-            {"Image", "IMAGE"},        {"Labels", "LABELS"},        {"Mounts", "MOUNTS"},
-            {"Names", "NAMES"},        {"Networks", "NETWORKS"},    {"Ports", "PORTS"},
-            {"RunningFor", "CREATED"}, {"State", "STATE"},          {"Status", "STATUS"},
+            {"Command", "COMMAND"},
+            {"CreatedAt", "CREATED AT"},
+            {"ID", "CONTAINER ID"},
+            {"Image", "IMAGE"},
+            {"Labels", "LABELS"},
+            {"Mounts", "MOUNTS"},
+            {"LocalVolumes", "LOCAL VOLUMES"},
+            {"Names", "NAMES"},
+            {"Networks", "NETWORKS"},
+            {"Ports", "PORTS"},
+            {"RunningFor", "CREATED"},
+            {"State", "STATE"},
+            {"Status", "STATUS"},
         };
         json_t *o = json_object();
         for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)

@@ -338,7 +338,8 @@ static json_t *index_of(json_t *v, json_t *key)
 }
 
 /* A command: a function and its arguments, or one operand.  Functions:
- * json, index, join, len, lower, upper (Docker's template funcs). */
+ * json, index, join, len, lower, upper (Docker's template funcs), and
+ * Go's eq, ne, not. */
 static json_t *command(const char **s, json_t *dot, json_t *piped)
 {
         skip_space(s);
@@ -385,6 +386,21 @@ static json_t *command(const char **s, json_t *dot, json_t *piped)
                            : json_is_string(v) ? json_string_length(v)
                                                : 0;
                 return json_integer((json_int_t)n);
+        }
+        bool is_eq = word(s, "eq");
+        if (is_eq || word(s, "ne")) {
+                /* Go's eq a b c: a equals any of the others. */
+                _cleanup_json_ json_t *a = piped ? json_incref(piped) : operand(s, dot);
+                bool hit = false;
+                for (skip_space(s); **s && **s != ')' && **s != '|'; skip_space(s)) {
+                        _cleanup_json_ json_t *b = operand(s, dot);
+                        hit |= a != NULL && b != NULL && json_equal(a, b);
+                }
+                return json_boolean(is_eq ? hit : !hit);
+        }
+        if (word(s, "not")) {
+                _cleanup_json_ json_t *v = piped ? json_incref(piped) : operand(s, dot);
+                return json_boolean(!truthy(v));
         }
         bool up = word(s, "upper");
         if (up || word(s, "lower")) {

@@ -275,9 +275,14 @@ wait_log() {
 }
 
 @test "rm: refuses a running container, -f kills it, -v removes anonymous volumes" {
-	id=$(B run -d --name rr -v /data $IMG sleep 60)
-	vol=$(B inspect -f '{{(index .Mounts 0).Name}}' rr)
-	[ -n "$vol" ]
+	id=$(B run -d --name rr -v /data -v "$TEST_TMP:/host" $IMG sleep 60)
+	vol=$(B inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{end}}{{end}}' rr)
+	[ "${#vol}" -eq 64 ]
+	# ps shows each: a volume by name, a bind by source.
+	run B ps --no-trunc --format '{{.Mounts}} {{.LocalVolumes}}'
+	[ "$output" = "$vol,$TEST_TMP 1" ] || [ "$output" = "$TEST_TMP,$vol 1" ]
+	run B ps --format '{{.Mounts}}'
+	[[ "$output" == *"${vol:0:14}…"* ]]
 	run B rm rr
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -621,6 +626,15 @@ wait_log() {
 	[ "${#lines[@]}" -eq 20 ]
 	[ "$(B ps --format '{{.Names}}' | sort -u | wc -l)" -eq 20 ]
 	[ "$(B ps --format '{{.State}}' | sort -u)" = running ]
+	# Stop, start and remove them all at once, too.
+	ids=$(B ps -q)
+	for id in $ids; do B stop -t 0 $id >/dev/null & done
+	wait
+	[ "$(B ps -a --format '{{.State}}' | sort -u)" = exited ]
+	for id in $ids; do B start $id >/dev/null & done
+	wait
+	[ "$(B ps --format '{{.State}}' | sort -u | tr '\n' ' ')" = "running " ]
+	[ "$(B ps -q | wc -l)" -eq 20 ]
 	# Five at once under one name: one wins, four fail cleanly.
 	for i in $(seq 5); do
 		(
@@ -634,6 +648,7 @@ wait_log() {
 	[ "$(cat "$TEST_TMP"/cerr.* | wc -l)" -eq 4 ]
 	grep -q 'Conflict. The container name "/same" is already in use' "$TEST_TMP"/cerr.*
 	[ "$(B ps -a | wc -l)" -eq 22 ]
-	B rm -f $(B ps -aq) >/dev/null
+	for id in $(B ps -aq); do B rm -f $id >/dev/null & done
+	wait
 	assert_clean
 }
