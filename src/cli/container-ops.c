@@ -42,13 +42,6 @@ static int for_each(const struct cli_global *g, const char *cmd, int first, int 
         return status;
 }
 
-static int parse_signal(const char *s, int *sig, struct berth_error **err)
-{
-        if (container_parse_signal(s, sig, err) < 0)
-                return berth_err_wrap(err, "invalid signal \"%s\"", s);
-        return 0;
-}
-
 /* ---- start ---- */
 
 static int start_one(const struct container_engine *e, const char *id, void *data,
@@ -175,7 +168,7 @@ int cli_cmd_kill(const struct cli_global *g, int argc, char **argv, struct berth
         int sig = 9, c;
         while ((c = getopt_long(argc, argv, "+s:", opts, NULL)) != -1) {
                 if (c == 's') {
-                        if (parse_signal(optarg, &sig, err) < 0)
+                        if (container_parse_signal(optarg, &sig, err) < 0)
                                 return CLI_EXIT_FAILURE;
                 } else if (c == 'H') {
                         puts("Usage: berth kill [-s SIGNAL] CONTAINER [CONTAINER...]");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ps and inspect. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "cli/format.h"
 #include "image/view.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -375,6 +377,30 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
         return 0;
 }
 
+/* Docker's GraphDriver: where the container's layers are (the image's,
+ * top first, as the record's layers file lists them). */
+static json_t *graph_driver(const char *dir, const struct container_record *r)
+{
+        _cleanup_free_ char *lpath = xasprintf("%s/layers", dir);
+        _cleanup_free_ char *layers = NULL;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        json_t *data = json_object();
+        if (util_file_read(AT_FDCWD, lpath, &layers, NULL, &scratch) == 0) {
+                for (char *p = layers; *p; p++)
+                        if (*p == '\n')
+                                *p = p[1] ? ':' : '\0';
+                json_object_set_new(data, "LowerDir", json_string(layers));
+        }
+        static const char *const dirs[][2] = {
+            {"MergedDir", "rootfs"}, {"UpperDir", "upper"}, {"WorkDir", "work"}};
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+                json_object_set_new(data, dirs[i][0], json_sprintf("%s/%s", dir, dirs[i][1]));
+        json_t *g = json_object();
+        json_object_set_new(g, "Data", data);
+        json_object_set_new(g, "Name", json_string(r->rootfs_driver ? r->rootfs_driver : ""));
+        return g;
+}
+
 /* The container's record as Docker's inspect shows it, with the files
  * the container sees as /etc/hostname, /etc/hosts and /etc/resolv.conf. */
 static json_t *container_doc(const char *root, const struct container_record *r)
@@ -394,6 +420,15 @@ static json_t *container_doc(const char *root, const struct container_record *r)
                 json_object_set_new(doc, files[i][0],
                                     json_string(access(path, F_OK) == 0 ? path : ""));
         }
+        json_object_set_new(doc, "GraphDriver", graph_driver(dir, r));
+        /* Its own network namespace, with only lo (berth has no bridge). */
+        json_t *net = json_object();
+        json_object_set_new(net, "SandboxKey",
+                            r->state.pid > 0 ? json_sprintf("/proc/%d/ns/net", r->state.pid)
+                                             : json_string(""));
+        json_object_set_new(net, "IPAddress", json_string(""));
+        json_object_set_new(net, "Networks", json_object());
+        json_object_set_new(doc, "NetworkSettings", net);
         return doc;
 }
 

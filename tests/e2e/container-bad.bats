@@ -145,7 +145,7 @@ assert_none() {
 	one_line '"abc"'
 	run B kill -s BOGUS cc
 	[ "$status" -eq 125 ]
-	one_line 'invalid signal "BOGUS"'
+	one_line 'Invalid signal: BOGUS'
 	run B logs --tail abc cc
 	[ "$status" -eq 125 ]
 	one_line 'invalid tail value "abc"'

@@ -466,6 +466,12 @@ wait_log() {
 	[ "$(cat "$(j .HostnamePath)")" = "${id:0:12}" ]
 	[ "$(B exec insp cat /etc/hosts)" = "$(cat "$(j .HostsPath)")" ]
 	[ -f "$(j .ResolvConfPath)" ]
+	# Its layers: what it writes lands in UpperDir, over the image's.
+	[ "$(j .GraphDriver.Name)" = "$(j .Driver)" ]
+	B exec insp sh -c 'echo w > /written'
+	[ "$(cat "$(j .GraphDriver.Data.UpperDir)/written")" = w ]
+	[ -x "$(j .GraphDriver.Data.LowerDir | cut -d: -f1)/bin/busybox" ]
+	[ "$(readlink "$(j .NetworkSettings.SandboxKey)")" = "$(B exec insp readlink /proc/self/ns/net)" ]
 	# Nothing of berth's own bookkeeping.
 	[ "$(j .Berth)" = null ]
 	run B inspect -f '{{.State.Status}} {{.State.Running}} {{.Config.Labels.k}}' insp
