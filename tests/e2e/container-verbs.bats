@@ -41,6 +41,18 @@ assert_no_cgroup() {
 	[ -z "$output" ]
 }
 
+# Wait (up to ~5 s) for background job $1, then kill it: a test fails
+# rather than hangs.  Returns the job's status.
+wait_job() {
+	local i
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1"
+}
+
 # Wait (up to ~5 s) until the container's log has a line matching $2.
 wait_log() {
 	local i
@@ -372,11 +384,30 @@ wait_log() {
 	run B attach at
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cannot attach to a stopped container"* ]]
+	# Signals to attach reach the container, unless --sig-proxy=false.
+	# (SIGTERM there: a background job starts with SIGINT ignored.)
+	B run -d --name sig $IMG sh -c 'trap "echo got-int; exit 7" INT; trap "echo got-term" TERM; while true; do sleep 0.1; done' >/dev/null
+	wait_status sig running
+	"$BERTH" --root "$ROOT" --runroot "$RUNROOT" attach --sig-proxy=false sig &
+	ap=$!
+	sleep 0.5
+	kill -TERM $ap
+	wait_job $ap || true
+	[ "$(B inspect -f '{{.State.Status}}' sig)" = running ]
+	[ -z "$(B logs sig)" ]
+	"$BERTH" --root "$ROOT" --runroot "$RUNROOT" attach sig >"$TEST_TMP/att" &
+	ap=$!
+	sleep 0.5
+	kill -INT $ap
+	rc=0
+	wait_job $ap || rc=$?
+	[ "$rc" -eq 7 ]
+	[ "$(cat "$TEST_TMP/att")" = got-int ]
 	B create -i --name ai $IMG sh -c 'read l; echo "<$l>"' >/dev/null
 	B start ai >/dev/null
 	run sh -c "echo typed | $BERTH --root $ROOT --runroot $RUNROOT attach ai"
 	[ "$output" = "<typed>" ]
-	B rm at ai >/dev/null
+	B rm at ai sig >/dev/null
 	assert_clean
 }
 
