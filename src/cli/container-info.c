@@ -90,7 +90,7 @@ static json_t *stats_headers(void)
 
 /* One row of Docker's stats, with its field names (the table's columns
  * and what --format sees). */
-static json_t *stats_json(const char *id, const struct container_record *r,
+static json_t *stats_json(const char *id, int id_len, const struct container_record *r,
                           const struct container_stats *s, double cpu_pct, uint64_t host_mem)
 {
         uint64_t limit = s->memory_limit ? s->memory_limit : host_mem;
@@ -103,8 +103,8 @@ static json_t *stats_json(const char *id, const struct container_record *r,
         json_t *o = json_object();
         json_object_set_new(o, "BlockIO", json_sprintf("%s / %s", rd, wr));
         json_object_set_new(o, "CPUPerc", json_sprintf("%.2f%%", cpu_pct));
-        json_object_set_new(o, "Container", json_sprintf("%.12s", id));
-        json_object_set_new(o, "ID", json_sprintf("%.12s", id));
+        json_object_set_new(o, "Container", json_sprintf("%.*s", id_len, id));
+        json_object_set_new(o, "ID", json_sprintf("%.*s", id_len, id));
         json_object_set_new(
             o, "MemPerc",
             json_sprintf("%.2f%%", limit ? 100.0 * (double)s->memory_usage / (double)limit : 0.0));
@@ -136,17 +136,20 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
             {"help", no_argument, NULL, 'H'},         {0}};
         int c;
         bool all = false;
+        int id_len = 12;
         const char *format = NULL;
         while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
                 if (c == 'a')
                         all = true;
+                else if (c == 'T')
+                        id_len = 64;
                 else if (c == 'F')
                         format = optarg;
                 else if (c == 'H') {
                         puts("Usage: berth stats --no-stream [-a] [--format json|TEMPLATE] "
                              "[CONTAINER...]");
                         return 0;
-                } else if (c != 'n' && c != 'T')
+                } else if (c != 'n')
                         return CLI_EXIT_FAILURE;
         }
         struct container_engine e;
@@ -205,7 +208,7 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                                     : 0;
                 double cpu = dt ? 100.0 * (double)used / (double)dt : 0.0;
                 _cleanup_json_ json_t *o =
-                    stats_json(ids[i], rows[i].r, &rows[i].last, cpu, host_mem);
+                    stats_json(ids[i], id_len, rows[i].r, &rows[i].last, cpu, host_mem);
                 cli_list_format_row(f, o);
                 container_record_free(rows[i].r);
         }

@@ -600,7 +600,8 @@ wait_log() {
 }
 
 @test "stats --no-stream: memory, limit, pids from the cgroup" {
-	B run -d --name st --memory 64m $IMG sh -c 'sleep 60 & sleep 60 & wait' >/dev/null
+	# 20 MB in its tmpfs /dev/shm is charged to its memory cgroup.
+	B run -d --name st --memory 64m $IMG sh -c 'head -c 20000000 /dev/zero > /dev/shm/f; sleep 60 & sleep 60 & wait' >/dev/null
 	B run -d --name tt $IMG sleep 60 >/dev/null
 	for i in $(seq 20); do [ "$(B top st -o pid= | wc -l)" -ge 3 ] && break; sleep 0.1; done
 	run B stats --no-stream st
@@ -614,11 +615,22 @@ wait_log() {
 	run B stats --no-stream --format 'table {{.Name}}\t{{.PIDs}}' st
 	[ "${lines[0]}" = "NAME      PIDS" ]
 	[ "${lines[1]}" = "st        3" ]
+	id=$(B inspect -f '{{.Id}}' st)
+	[ "$(B stats --no-stream --format '{{.ID}}' st)" = "${id:0:12}" ]
+	[ "$(B stats --no-stream --no-trunc --format '{{.ID}}' st)" = "$id" ]
 	run B stats --no-stream --format json st
 	[ "$(echo "$output" | jq -r .Name)" = st ]
 	[ "$(echo "$output" | jq -r .PIDs)" = 3 ]
 	[[ "$(echo "$output" | jq -r .CPUPerc)" =~ ^[0-9.]+%$ ]]
 	[[ "$(echo "$output" | jq -r .MemPerc)" =~ ^[0-9.]+%$ ]]
+	mib=$(echo "$output" | jq -r .MemUsage | sed -n 's|^\([0-9.]*\)MiB / 64MiB$|\1|p')
+	[ -n "$mib" ] && [ "${mib%.*}" -ge 19 ] && [ "${mib%.*}" -lt 40 ]
+	# CPU % is measured: a busy loop shows, an idle sleep doesn't.
+	B run -d --name busy $IMG sh -c 'while :; do :; done' >/dev/null
+	cpu=$(B stats --no-stream --format '{{.CPUPerc}}' busy)
+	[ "${cpu%%.*}" -ge 10 ]
+	[ "$(B stats --no-stream --format '{{.CPUPerc}}' tt)" = "0.00%" ]
+	B rm -f busy >/dev/null
 	# Only running ones, unless -a.
 	B stop -t 0 tt >/dev/null
 	run B stats --no-stream --format '{{.Name}}'
