@@ -146,7 +146,8 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                 else if (c == 'F')
                         format = optarg;
                 else if (c == 'H') {
-                        puts("Usage: berth stats --no-stream [-a] [--format json|TEMPLATE] "
+                        puts("Usage: berth stats --no-stream [-a] [--no-trunc] [--format "
+                             "json|table|TEMPLATE] "
                              "[CONTAINER...]");
                         return 0;
                 } else if (c != 'n')
@@ -172,6 +173,7 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
         size_t n = strv_len(ids);
         struct stats_row *rows = xcalloc(n + 1, sizeof(*rows));
         int status = 0;
+        bool any = false;
         uint64_t t0 = now_ns();
         for (size_t i = 0; i < n; i++) {
                 _cleanup_error_ struct berth_error *one = NULL;
@@ -186,10 +188,11 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                         status = 1;
                         continue;
                 }
-                rows[i].ok = true;
+                rows[i].ok = any = true;
         }
         struct timespec pause = {0, 250 * 1000000L};
-        nanosleep(&pause, NULL);
+        if (any)
+                nanosleep(&pause, NULL);
         uint64_t dt = now_ns() - t0;
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         uint64_t host_mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;

@@ -421,7 +421,8 @@ static json_t *container_doc(const char *root, const struct container_record *r)
                                     json_string(access(path, F_OK) == 0 ? path : ""));
         }
         json_object_set_new(doc, "GraphDriver", graph_driver(dir, r));
-        /* Its own network namespace, with only lo (berth has no bridge). */
+        /* Docker's NetworkSettings as far as berth has them: the network
+         * namespace; no network gives it an address. */
         json_t *net = json_object();
         json_object_set_new(net, "SandboxKey",
                             r->state.pid > 0 ? json_sprintf("/proc/%d/ns/net", r->state.pid)

@@ -9,28 +9,28 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
+/* bytes in the largest unit under which it is at least 1. */
+static char *scaled(int64_t bytes, double base, const char *const units[6], int digits)
+{
+        double v = (double)bytes;
+        size_t u = 0;
+        while (v >= base && u + 1 < 6) {
+                v /= base;
+                u++;
+        }
+        return xasprintf("%.*g%s", digits, v, units[u]);
+}
+
 char *cli_human_size(int64_t bytes)
 {
         static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-        double v = (double)bytes;
-        size_t u = 0;
-        while (v >= 1000.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-                v /= 1000.0;
-                u++;
-        }
-        return xasprintf("%.3g%s", v, units[u]);
+        return scaled(bytes, 1000.0, units, 3);
 }
 
 char *cli_bytes_size(int64_t bytes)
 {
         static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = (double)bytes;
-        size_t u = 0;
-        while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-                v /= 1024.0;
-                u++;
-        }
-        return xasprintf("%.4g%s", v, units[u]);
+        return scaled(bytes, 1024.0, units, 4);
 }
 
 char *cli_human_ago(time_t t)
