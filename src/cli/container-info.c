@@ -23,6 +23,9 @@ int cli_cmd_top(const struct cli_global *g, int argc, char **argv, struct berth_
                 puts("Usage: berth top CONTAINER [ps OPTIONS]");
                 return 0;
         }
+        /* ps's options come after the container; none before it. */
+        if (argv[1][0] == '-')
+                return cli_usage_error(err, "top", "unknown flag: %s", argv[1]);
         struct container_engine e;
         cli_engine(g, &e);
         char id[65];

@@ -216,6 +216,26 @@ int cli_cmd_rm(const struct cli_global *g, int argc, char **argv, struct berth_e
 
 /* ---- wait, pause, unpause, rename, prune ---- */
 
+/* The options of a verb that takes none but --help (and extra's short
+ * flags; "f" is also --force): -1 to go on, else the status to exit with. */
+static int no_flags(int argc, char **argv, const char *extra, const char *usage)
+{
+        static const struct option all[] = {
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'H'}, {0}};
+        const struct option *opts = strchr(extra, 'f') ? all : all + 1;
+        _cleanup_free_ char *shorts = xasprintf("+%s", extra);
+        int c;
+        while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+                if (c == 'H') {
+                        puts(usage);
+                        return 0;
+                }
+                if (c == '?')
+                        return CLI_EXIT_FAILURE;
+        }
+        return -1;
+}
+
 static int wait_one(const struct container_engine *e, const char *id, void *data,
                     struct berth_error **err)
 {
@@ -229,7 +249,8 @@ static int wait_one(const struct container_engine *e, const char *id, void *data
 
 int cli_cmd_wait(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        return for_each(g, "wait", 1, argc, argv, wait_one, NULL, false, err);
+        int r = no_flags(argc, argv, "", "Usage: berth wait CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "wait", optind, argc, argv, wait_one, NULL, false, err);
 }
 
 static int pause_one(const struct container_engine *e, const char *id, void *data,
@@ -241,30 +262,41 @@ static int pause_one(const struct container_engine *e, const char *id, void *dat
 int cli_cmd_pause(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
         bool p = true;
-        return for_each(g, "pause", 1, argc, argv, pause_one, &p, true, err);
+        int r = no_flags(argc, argv, "", "Usage: berth pause CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "pause", optind, argc, argv, pause_one, &p, true, err);
 }
 
 int cli_cmd_unpause(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
         bool p = false;
-        return for_each(g, "unpause", 1, argc, argv, pause_one, &p, true, err);
+        int r = no_flags(argc, argv, "", "Usage: berth unpause CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "unpause", optind, argc, argv, pause_one, &p, true, err);
 }
 
 int cli_cmd_rename(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        if (argc != 3)
+        int r = no_flags(argc, argv, "", "Usage: berth rename CONTAINER NEW_NAME");
+        if (r >= 0)
+                return r;
+        if (argc - optind != 2)
                 return cli_usage_error(err, "rename", "requires exactly 2 arguments");
         struct container_engine e;
         cli_engine(g, &e);
         char id[65];
-        if (cli_container_id(&e, argv[1], id, err) < 0 ||
-            container_record_rename(e.root, id, argv[2], err) < 0)
+        if (cli_container_id(&e, argv[optind], id, err) < 0 ||
+            container_record_rename(e.root, id, argv[optind + 1], err) < 0)
                 return 1;
         return 0;
 }
 
+/* Docker asks first unless -f; berth never asks. */
 static int prune(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
+        int r = no_flags(argc, argv, "f", "Usage: berth container prune [-f]");
+        if (r >= 0)
+                return r;
+        if (optind < argc)
+                return cli_usage_error(err, "container prune", "accepts no arguments");
         struct container_engine e;
         cli_engine(g, &e);
         _cleanup_strv_ char **removed = NULL;

@@ -188,6 +188,13 @@ assert_none() {
 	run B start -a cc cc
 	[ "$status" -eq 125 ]
 	one_line "cannot start and attach multiple containers"
+	# Every verb: an unknown flag is one line naming it, 125.
+	for verb in start stop kill restart rm wait pause unpause logs exec attach inspect \
+		top stats rename ps "container prune" "container ls"; do
+		run B $verb --bogus cc x
+		[ "$status" -eq 125 ] || { echo "$verb: exit $status"; false; }
+		one_line "bogus"
+	done
 	# None of it touched the container.
 	[ "$(B inspect -f '{{.State.Status}} {{.Name}}' cc)" = "running /cc" ]
 	B rm -f cc >/dev/null
