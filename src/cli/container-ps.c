@@ -197,6 +197,17 @@ static int parse_filter(const struct container_engine *e, const char *f, char **
         return 0;
 }
 
+static json_t *labels_map(const struct container_record *r)
+{
+        json_t *m = json_object();
+        for (char **l = r->labels; l && *l; l++) {
+                const char *eq = strchr(*l, '=');
+                _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+                json_object_set_new(m, k, json_string(eq ? eq + 1 : ""));
+        }
+        return m;
+}
+
 static json_t *ps_json(const struct container_record *r, bool trunc)
 {
         json_t *o = json_object();
@@ -252,19 +263,13 @@ static json_t *ps_json(const struct container_record *r, bool trunc)
 static json_t *ps_headers(void)
 {
         static const char *const h[][2] = {
-            {"Command", "COMMAND"},
-            {"CreatedAt", "CREATED AT"},
-            {"ID", "CONTAINER ID"},
-            {"Image", "IMAGE"},
-            {"Labels", "LABELS"},
-            {"Mounts", "MOUNTS"},
-            {"LocalVolumes", "LOCAL VOLUMES"},
-            {"Names", "NAMES"},
-            {"Networks", "NETWORKS"},
-            {"Ports", "PORTS"},
-            {"RunningFor", "CREATED"},
-            {"State", "STATE"},
-            {"Status", "STATUS"},
+            {"Command", "COMMAND"}, {"CreatedAt", "CREATED AT"},
+            {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},
+            {"Label", "LABEL"},     {"Labels", "LABELS"},
+            {"Mounts", "MOUNTS"},   {"LocalVolumes", "LOCAL VOLUMES"},
+            {"Names", "NAMES"},     {"Networks", "NETWORKS"},
+            {"Ports", "PORTS"},     {"RunningFor", "CREATED"},
+            {"State", "STATE"},     {"Status", "STATUS"},
         };
         json_t *o = json_object();
         for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
@@ -367,6 +372,9 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         printf("%.*s\n", trunc ? 12 : 64, r->id);
                 } else {
                         _cleanup_json_ json_t *o = ps_json(r, trunc);
+                        /* For {{.Label "k"}}, which Docker's JSON hasn't. */
+                        if (!cli_list_format_is_json(f))
+                                json_object_set_new(o, "Label", labels_map(r));
                         cli_list_format_row(f, o);
                 }
                 container_record_free(r);

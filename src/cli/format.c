@@ -410,7 +410,16 @@ static json_t *command(const char **s, json_t *dot, json_t *piped)
                         *c = (char)(up ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
                 return json_string(t);
         }
-        return operand(s, dot);
+        /* Docker's methods that take a key, {{.Label "k"}}: here a map
+         * and the key to look up in it ("" when missing, as the method). */
+        json_t *v = operand(s, dot);
+        for (skip_space(s); json_is_object(v) && **s == '"'; skip_space(s)) {
+                _cleanup_json_ json_t *k = operand(s, dot);
+                json_t *next = index_of(v, k);
+                json_decref(v);
+                v = next ? next : json_string("");
+        }
+        return v;
 }
 
 static json_t *pipeline(const char **s, json_t *dot)
@@ -568,6 +577,11 @@ struct cli_list_format *cli_list_format_new(const char *format, const char *defa
                 table_row(&f->table, f->tmpl, headers);
         }
         return f;
+}
+
+bool cli_list_format_is_json(const struct cli_list_format *f)
+{
+        return f->tmpl == NULL;
 }
 
 void cli_list_format_row(struct cli_list_format *f, json_t *obj)

@@ -47,6 +47,8 @@ struct cli_list_format;
 struct cli_list_format *cli_list_format_new(const char *format, const char *default_row,
                                             json_t *headers);
 void cli_list_format_row(struct cli_list_format *f, json_t *obj);
+/* Whether rows go out as JSON (a template may see more than JSON shows). */
+bool cli_list_format_is_json(const struct cli_list_format *f);
 /* Prints the table, if any, and frees f. */
 void cli_list_format_end(struct cli_list_format *f);
 

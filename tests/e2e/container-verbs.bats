@@ -166,6 +166,8 @@ wait_log() {
 	[ "$output" = "$run_id|$IMG|running|web" ]
 	run B ps --format '{{json .Names}}'
 	[ "$output" = '"web"' ]
+	run B ps -a --format '{{.Names}}:{{.Label "tier"}}:{{.Label "app"}}'
+	[ "${lines[*]}" = "fresh:: done3:back: web:front:x" ]
 	# table: Docker's titles, aligned columns, empty cells kept.
 	run B ps -a --format 'table {{.Names}}\t{{.Ports}}\t{{.State}}'
 	[ "${lines[0]}" = "NAMES     PORTS     STATE" ]

@@ -49,6 +49,8 @@ static void test_functions(void **state)
         expect("{{.State.Status | upper}} {{lower \"AbC\"}}", "RUNNING abc");
         expect("{{eq .State.Status \"running\"}} {{ne .State.ExitCode 0}}", "true false");
         expect("{{eq .Name \"/x\" \"/web\"}} {{not .State.Running}}", "true false");
+        /* Docker's {{.Label "k"}}: a map and a key. */
+        expect("{{.Labels \"b\"}}|{{.Labels \"z\"}}", "2|");
 }
 
 static void test_control(void **state)
