@@ -41,6 +41,20 @@ static int make_process(const struct container_engine *e, const struct container
                 p->cwd = xstrdup(o->workdir);
         }
         p->terminal = o->tty;
+        if (o->privileged) {
+                /* Docker's exec --privileged: every capability the host
+                 * has, whatever the container was given. */
+                _cleanup_strv_ char **all = container_caps_available();
+                uint64_t set = 0;
+                for (char **c = all; *c; c++) {
+                        int n = runtime_cap_parse(*c);
+                        if (n >= 0)
+                                set |= UINT64_C(1) << n;
+                }
+                p->has_caps = true;
+                p->caps =
+                    (struct runtime_caps){.bounding = set, .effective = set, .permitted = set};
+        }
         if (o->user != NULL && *o->user) {
                 _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
                 _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);

@@ -341,6 +341,8 @@ wait_log() {
 	for f in CapEff CapBnd Seccomp NoNewPrivs; do
 		[ "$(B exec ex grep "^$f:" /proc/self/status)" = "$(grep "^$f:" /proc/$pid/status)" ]
 	done
+	# --privileged: every capability this host has.
+	[ "$(B exec --privileged ex grep ^CapEff: /proc/self/status | cut -f2)" = "$(grep ^CapBnd: /proc/self/status | cut -f2)" ]
 	# Its pid 1 is the container's init; its rootfs the container's.
 	[ "$(B exec ex cat /proc/1/cmdline | tr '\0' ' ')" = "$(tr '\0' ' ' </proc/$pid/cmdline)" ]
 	for i in $(seq 20); do B exec ex test -f /marker && break; sleep 0.1; done
