@@ -243,15 +243,21 @@ out:
 static int set_created(struct container_record *r, void *data, struct berth_error **err)
 {
         struct container_record *src = data;
-        /* Move the bundle's results in; the record on disk has the rest. */
+        /* Move the bundle's results in (over what the record on disk had
+         * for them); the record has the rest. */
+        free(r->path);
         r->path = steal_pointer(&src->path);
         strv_free(r->args);
         r->args = steal_pointer(&src->args);
+        free(r->hostname);
         r->hostname = steal_pointer(&src->hostname);
+        free(r->rootfs_driver);
         r->rootfs_driver = steal_pointer(&src->rootfs_driver);
+        container_record_mounts_clear(r);
         r->mounts = steal_pointer(&src->mounts);
         r->n_mounts = src->n_mounts;
         src->n_mounts = 0;
+        free(r->log_path);
         r->log_path = xstrdup(src->log_path);
         return 0;
 }

@@ -16,6 +16,20 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
+void container_record_mounts_clear(struct container_record *r)
+{
+        for (size_t i = 0; i < r->n_mounts; i++) {
+                free(r->mounts[i].type);
+                free(r->mounts[i].name);
+                free(r->mounts[i].source);
+                free(r->mounts[i].destination);
+                free(r->mounts[i].mode);
+        }
+        free(r->mounts);
+        r->mounts = NULL;
+        r->n_mounts = 0;
+}
+
 void container_record_free(struct container_record *r)
 {
         if (r == NULL)
@@ -33,14 +47,7 @@ void container_record_free(struct container_record *r)
         free(r->state.started_at);
         free(r->state.finished_at);
         free(r->log_path);
-        for (size_t i = 0; i < r->n_mounts; i++) {
-                free(r->mounts[i].type);
-                free(r->mounts[i].name);
-                free(r->mounts[i].source);
-                free(r->mounts[i].destination);
-                free(r->mounts[i].mode);
-        }
-        free(r->mounts);
+        container_record_mounts_clear(r);
         free(r->config_json);
         free(r->host_config_json);
         free(r);

@@ -90,6 +90,8 @@ struct container_record {
 };
 
 void container_record_free(struct container_record *r);
+/* Free r's mounts, leaving none. */
+void container_record_mounts_clear(struct container_record *r);
 void container_record_freep(struct container_record **r);
 #define _cleanup_container_record_ __attribute__((cleanup(container_record_freep)))
 
