@@ -151,11 +151,18 @@ int container_kill(const struct container_engine *e, const char *id, int sig,
         return signal_container(e, r->id, sig, err);
 }
 
+static int mark_restarting(struct container_record *r, void *data, struct berth_error **err)
+{
+        r->restarting_manually = true;
+        return 0;
+}
+
 int container_restart(const struct container_engine *e, const char *id, int timeout,
                       struct berth_error **err)
 {
         char full[65];
-        if (container_record_resolve(e->root, id, full, err) < 0)
+        if (container_record_resolve(e->root, id, full, err) < 0 ||
+            container_record_update(e->root, full, mark_restarting, NULL, err) < 0)
                 return berth_err_ret(*err);
         if (container_stop(e, full, timeout, err) < 0)
                 return berth_err_ret(*err);

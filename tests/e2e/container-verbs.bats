@@ -285,6 +285,13 @@ wait_log() {
 	B restart ww
 	run B wait ww
 	[ "$output" = 9 ]
+	# --rm removes a container when it stops, not when it restarts.
+	B run -d --rm --name rmd $IMG sleep 60 >/dev/null
+	B restart -t 0 rmd
+	[ "$(B inspect -f '{{.State.Status}}' rmd)" = running ]
+	B stop -t 0 rmd
+	run B inspect rmd
+	[ "$status" -eq 1 ]
 	B rm -f ww rr0 >/dev/null
 	assert_clean
 }
