@@ -46,6 +46,43 @@ int container_inspect(const struct container_engine *e, const char *id,
         return 1;
 }
 
+static int set_orphan_exited(struct container_record *r, void *data, struct berth_error **err)
+{
+        if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
+                return 1;
+        r->state.status = CONTAINER_EXITED;
+        r->state.pid = 0;
+        r->state.exit_code = 255;
+        free(r->state.error);
+        r->state.error = xstrdup("the container's monitor is gone");
+        free(r->state.finished_at);
+        r->state.finished_at = container_time_now();
+        return 0;
+}
+
+int container_reap_orphan(const struct container_engine *e, const char *id,
+                          struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        int found = container_record_load(e->root, id, &r, err);
+        if (found <= 0)
+                return found;
+        if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
+                return 0;
+        _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+        if (mon >= 0)
+                return 0;
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        (void)runtime_container_delete(rt, r->id, true, &scratch);
+        if (storage_rootfs_umount(rootfs, err) < 0 ||
+            container_record_update(e->root, r->id, set_orphan_exited, NULL, err) < 0)
+                return berth_err_ret(*err);
+        return 1;
+}
+
 static int load_existing(const struct container_engine *e, const char *id,
                          struct container_record **r, struct berth_error **err)
 {
@@ -103,7 +140,7 @@ int container_stop(const struct container_engine *e, const char *id, int timeout
                    struct berth_error **err)
 {
         _cleanup_container_record_ struct container_record *r = NULL;
-        if (load_existing(e, id, &r, err) < 0)
+        if (load_existing(e, id, &r, err) < 0 || container_reap_orphan(e, r->id, err) < 0)
                 return berth_err_ret(*err);
         if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
                 return berth_err_ret(*err);

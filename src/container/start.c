@@ -114,6 +114,8 @@ int container_start(const struct container_engine *e, const char *id, bool attac
                 if (r->state.status == CONTAINER_RESTARTING)
                         return berth_err(err, EBUSY, "container %s is restarting", r->name);
                 container_monitor_wait(mon, 10000);
+        } else if (container_reap_orphan(e, r->id, err) < 0) {
+                return berth_err_ret(*err);
         }
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)

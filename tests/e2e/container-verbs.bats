@@ -653,6 +653,42 @@ wait_log() {
 	assert_clean
 }
 
+# Wait (up to ~5 s) for process $1 to be gone (or a zombie).
+wait_gone() {
+	local i
+	for i in $(seq 50); do
+		[ -e /proc/$1 ] && [ "$(awk '{print $3}' /proc/$1/stat 2>/dev/null)" != Z ] || return 0
+		sleep 0.1
+	done
+	echo "process $1 is still there"
+	return 1
+}
+
+@test "a killed monitor: exited (255), and start, stop and rm clear what it left" {
+	id=$(B run -d --name orphan $IMG sleep 300)
+	pid=$(B inspect -f '{{.State.Pid}}' orphan)
+	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
+	run B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' orphan
+	[ "$output" = "exited 255 the container's monitor is gone" ]
+	# start kills the leftover process and runs a new one.
+	B start orphan
+	wait_gone $pid
+	[ "$(B inspect -f '{{.State.Status}}' orphan)" = running ]
+	pid=$(B inspect -f '{{.State.Pid}}' orphan)
+	[ "$pid" -gt 0 ]
+	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
+	# stop kills it too, and unmounts; the record stays.
+	B stop orphan
+	wait_gone $pid
+	[ "$(B inspect -f '{{.State.Status}} {{.State.ExitCode}}' orphan)" = "exited 255" ]
+	run grep -F "$id" /proc/self/mountinfo
+	[ "$status" -ne 0 ]
+	[ ! -e "$RUNROOT/runtime/$id" ]
+	B rm orphan >/dev/null
+	assert_no_cgroup $id
+	assert_clean
+}
+
 @test "container prune: removes the stopped, keeps the running" {
 	B run --name gone1 $IMG sh -c 'head -c 100000 /dev/zero > /f'
 	B create --name gone2 $IMG true >/dev/null
