@@ -12,6 +12,7 @@
 #include "cli/container.h"
 #include "cli/format.h"
 #include "image/view.h"
+#include "storage/copy.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -208,6 +209,25 @@ static json_t *labels_map(const struct container_record *r)
         return m;
 }
 
+/* Docker's ps -s: what the container wrote, and that over its image. */
+static json_t *size_text(const struct container_engine *e, const struct container_record *r)
+{
+        long long rw = 0;
+        _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
+        _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+        _cleanup_close_ int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (fd >= 0)
+                (void)storage_tree_size(fd, &rw, &scratch);
+        _cleanup_image_details_ struct image_details *d = NULL;
+        int64_t image = 0;
+        if (r->image != NULL && image_details_get(e->root, r->image, &d, &scratch) > 0)
+                image = d->summary.size;
+        _cleanup_free_ char *a = cli_human_size(rw);
+        _cleanup_free_ char *b = cli_human_size(rw + image);
+        return json_sprintf("%s (virtual %s)", a, b);
+}
+
 static json_t *ps_json(const struct container_record *r, bool trunc)
 {
         json_t *o = json_object();
@@ -270,6 +290,7 @@ static json_t *ps_headers(void)
             {"Names", "NAMES"},     {"Networks", "NETWORKS"},
             {"Ports", "PORTS"},     {"RunningFor", "CREATED"},
             {"State", "STATE"},     {"Status", "STATUS"},
+            {"Size", "SIZE"},
         };
         json_t *o = json_object();
         for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
@@ -286,23 +307,20 @@ static int cmp_created(const void *a, const void *b)
 
 int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"no-trunc", no_argument, NULL, 'T'},
-                                             {"filter", required_argument, NULL, 'f'},
-                                             {"format", required_argument, NULL, 'F'},
-                                             {"last", required_argument, NULL, 'n'},
-                                             {"latest", no_argument, NULL, 'l'},
-                                             {"help", no_argument, NULL, 'H'},
-                                             {0}};
-        bool all = false, quiet = false, trunc = true;
+        static const struct option opts[] = {
+            {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+            {"no-trunc", no_argument, NULL, 'T'},     {"filter", required_argument, NULL, 'f'},
+            {"format", required_argument, NULL, 'F'}, {"last", required_argument, NULL, 'n'},
+            {"latest", no_argument, NULL, 'l'},       {"size", no_argument, NULL, 's'},
+            {"help", no_argument, NULL, 'H'},         {0}};
+        bool all = false, quiet = false, trunc = true, size = false;
         long last = -1;
         const char *format = NULL;
         _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
         struct container_engine e;
         cli_engine(g, &e);
         int c;
-        while ((c = getopt_long(argc, argv, "+aqf:n:l", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+aqf:n:ls", opts, NULL)) != -1) {
                 switch (c) {
                 case 'a':
                         all = true;
@@ -312,6 +330,9 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         break;
                 case 'T':
                         trunc = false;
+                        break;
+                case 's':
+                        size = true;
                         break;
                 case 'f':
                         if (parse_filter(&e, optarg, &filters, &all, err) != 0)
@@ -332,7 +353,8 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                         format = optarg;
                         break;
                 case 'H':
-                        puts("Usage: berth ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter K=V] "
+                        puts("Usage: berth ps [-a] [-q] [-s] [-n N] [-l] [--no-trunc] [--filter "
+                             "K=V] "
                              "[--format json|table|TEMPLATE]");
                         return 0;
                 default:
@@ -365,13 +387,17 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
         for (; last >= 0 && n > (size_t)last; n--)
                 container_record_free(recs[n - 1]);
         _cleanup_json_ json_t *headers = ps_headers();
-        struct cli_list_format *f = quiet ? NULL : cli_list_format_new(format, PS_ROW, headers);
+        struct cli_list_format *f =
+            quiet ? NULL
+                  : cli_list_format_new(format, size ? PS_ROW "\t{{.Size}}" : PS_ROW, headers);
         for (size_t i = 0; i < n; i++) {
                 struct container_record *r = recs[i];
                 if (quiet) {
                         printf("%.*s\n", trunc ? 12 : 64, r->id);
                 } else {
                         _cleanup_json_ json_t *o = ps_json(r, trunc);
+                        if (size)
+                                json_object_set_new(o, "Size", size_text(&e, r));
                         /* For {{.Label "k"}}, which Docker's JSON hasn't. */
                         if (!cli_list_format_is_json(f))
                                 json_object_set_new(o, "Label", labels_map(r));

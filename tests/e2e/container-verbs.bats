@@ -694,6 +694,9 @@ wait_gone() {
 	B create --name gone2 $IMG true >/dev/null
 	B run -d --name stays $IMG sleep 60 >/dev/null
 	id1=$(B inspect -f '{{.Id}}' gone1)
+	# ps -s: what it wrote, and that over its image.
+	[[ "$(B ps -as --filter name=gone1 --format '{{.Size}}')" == "100kB (virtual 1."*"MB)" ]]
+	[[ "$(B ps -as --filter name=gone1 | tail -1)" == *"gone1"*"100kB (virtual 1."*"MB)" ]]
 	run B container prune -f
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Deleted Containers:" ]
