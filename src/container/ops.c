@@ -180,6 +180,10 @@ int container_kill(const struct container_engine *e, const char *id, int sig,
         _cleanup_container_record_ struct container_record *r = NULL;
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
+        /* Left running by a killed monitor: killing it is what's asked. */
+        int orphan = container_reap_orphan(e, r->id, err);
+        if (orphan != 0)
+                return orphan < 0 ? orphan : 0;
         if (!is_up(r->state.status))
                 return berth_err(err, 0, "cannot kill container: %s: container %s is not running",
                                  r->name, r->id);

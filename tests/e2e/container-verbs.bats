@@ -664,7 +664,7 @@ wait_gone() {
 	return 1
 }
 
-@test "a killed monitor: exited (255), and start, stop and rm clear what it left" {
+@test "a killed monitor: exited (255), and start, stop, kill and rm clear what it left" {
 	id=$(B run -d --name orphan $IMG sleep 300)
 	pid=$(B inspect -f '{{.State.Pid}}' orphan)
 	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
@@ -683,6 +683,13 @@ wait_gone() {
 	[ "$(B inspect -f '{{.State.Status}} {{.State.ExitCode}}' orphan)" = "exited 255" ]
 	run grep -F "$id" /proc/self/mountinfo
 	[ "$status" -ne 0 ]
+	[ ! -e "$RUNROOT/runtime/$id" ]
+	# kill, too.
+	B start orphan
+	pid=$(B inspect -f '{{.State.Pid}}' orphan)
+	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
+	B kill orphan
+	wait_gone $pid
 	[ ! -e "$RUNROOT/runtime/$id" ]
 	B rm orphan >/dev/null
 	assert_no_cgroup $id
