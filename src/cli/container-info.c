@@ -146,9 +146,11 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                         all = true;
                 else if (c == 'T')
                         id_len = 64;
-                else if (c == 'F')
+                else if (c == 'F') {
                         format = optarg;
-                else if (c == 'H') {
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
+                } else if (c == 'H') {
                         puts("Usage: berth stats --no-stream [-a] [--no-trunc] [--format "
                              "json|table|TEMPLATE] "
                              "[CONTAINER...]");

@@ -351,6 +351,8 @@ int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_e
                 }
                 case 'F':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'H':
                         puts("Usage: berth ps [-a] [-q] [-s] [-n N] [-l] [--no-trunc] [--filter "
@@ -503,6 +505,8 @@ static int inspect(const struct cli_global *g, const char *type, int argc, char 
         while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
                 if (c == 'f') {
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                 } else if (c == 'T') {
                         if (strcmp(optarg, "container") != 0 && strcmp(optarg, "image") != 0)
                                 return cli_usage_error(err, "inspect", "unsupported type \"%s\"",

@@ -531,6 +531,45 @@ static enum stop expand(struct tmpl *t, json_t *dot, bool emit)
         return STOP_EOF;
 }
 
+int cli_template_check(const char *tmpl, struct berth_error **err)
+{
+        int depth = 0;
+        for (const char *p = strstr(tmpl, "{{"); p != NULL; p = strstr(p, "{{")) {
+                const char *end = strstr(p + 2, "}}");
+                if (end == NULL)
+                        return berth_err(err, 0, "template parsing error: unclosed action");
+                _cleanup_free_ char *a = xstrndup(p + 2, (size_t)(end - p - 2));
+                const char *s = a + (a[0] == '-' ? 1 : 0);
+                skip_space(&s);
+                int parens = 0;
+                bool quoted = false;
+                for (const char *c = s; *c; c++) {
+                        if (*c == '"' && (c == s || c[-1] != '\\'))
+                                quoted = !quoted;
+                        else if (!quoted)
+                                parens += *c == '(' ? 1 : *c == ')' ? -1 : 0;
+                }
+                if (quoted || parens != 0)
+                        return berth_err(err, 0, "template parsing error: bad action {{%s}}", a);
+                if (word(&s, "if") || word(&s, "range")) {
+                        skip_space(&s);
+                        if (*s == '\0' || *s == '-')
+                                return berth_err(
+                                    err, 0, "template parsing error: missing value in {{%s}}", a);
+                        depth++;
+                } else if (word(&s, "end") && --depth < 0) {
+                        return berth_err(err, 0, "template parsing error: unexpected {{end}}");
+                } else if (word(&s, "else") && depth == 0) {
+                        return berth_err(err, 0, "template parsing error: unexpected {{else}}");
+                }
+                p = end + 2;
+        }
+        if (depth > 0)
+                return berth_err(err, 0,
+                                 "template parsing error: unexpected EOF (an {{end}} is missing)");
+        return 0;
+}
+
 char *cli_template_expand(const char *tmpl, json_t *obj)
 {
         struct tmpl t = {.p = tmpl, .out = xstrdup("")};

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/error.h"
+
 /* Output helpers shared by the commands, matching Docker's formatting. */
 
 /* "4.26MB", "10.2kB", "0B" (decimal units, 3 significant digits). */
@@ -35,6 +37,9 @@ void cli_table_free(struct cli_table *t);
 /* Expand a Go-template-like string against obj: {{.A.B}}, {{json .A}},
  * and the escapes \t and \n.  Strings print raw, other values as JSON. */
 char *cli_template_expand(const char *tmpl, json_t *obj);
+/* Whether tmpl is well formed (closed actions, quotes and parentheses,
+ * each if/range with its end), as Go's parser would see it. */
+int cli_template_check(const char *tmpl, struct berth_error **err);
 
 /*
  * Docker's --format for a list: "json" (one object a line), "table

@@ -188,6 +188,16 @@ assert_none() {
 	run B start -a cc cc
 	[ "$status" -eq 125 ]
 	one_line "cannot start and attach multiple containers"
+	# A template Go's parser would refuse.
+	run B inspect -f '{{.Name' cc
+	[ "$status" -eq 125 ]
+	one_line "template parsing error: unclosed action"
+	run B ps --format '{{range .Names}}'
+	[ "$status" -eq 125 ]
+	one_line "template parsing error"
+	run B stats --no-stream --format '{{end}}' cc
+	[ "$status" -eq 125 ]
+	one_line "template parsing error"
 	# Every verb: an unknown flag is one line naming it, 125.
 	for verb in start stop kill restart rm wait pause unpause logs exec attach inspect \
 		top stats rename ps "container prune" "container ls"; do

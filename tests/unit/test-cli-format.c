@@ -69,12 +69,38 @@ static void test_control(void **state)
         expect("{{- .Name -}}  !  {{- .Name}}", "/web!/web");
 }
 
+static void test_check(void **state)
+{
+        static const char *const good[] = {"plain",
+                                           "{{.Name}}",
+                                           "{{if .A}}x{{else}}y{{end}}",
+                                           "{{range .Args}}{{.}}{{end}}",
+                                           "{{\"a)b\"}}",
+                                           "{{(index .Mounts 0).Name}}",
+                                           "table {{.Name}}\t"};
+        static const char *const bad[] = {
+            "{{",     "{{.Name",          "{{end}}",       "{{else}}",
+            "{{if}}", "{{range .Args}}x", "{{(index .A}}", "{{\"open}}"};
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                _cleanup_error_ struct berth_error *err = NULL;
+                if (cli_template_check(good[i], &err) != 0)
+                        fail_msg("%s: %s", good[i], err->msg);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                _cleanup_error_ struct berth_error *err = NULL;
+                if (cli_template_check(bad[i], &err) >= 0)
+                        fail_msg("%s: accepted", bad[i]);
+                assert_non_null(strstr(err->msg, "template parsing error"));
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_fields),
             cmocka_unit_test(test_functions),
             cmocka_unit_test(test_control),
+            cmocka_unit_test(test_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
