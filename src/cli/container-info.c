@@ -138,7 +138,7 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
             {"format", required_argument, NULL, 'F'}, {"no-trunc", no_argument, NULL, 'T'},
             {"help", no_argument, NULL, 'H'},         {0}};
         int c;
-        bool all = false;
+        bool all = false, stream = true;
         int id_len = 12;
         const char *format = NULL;
         while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
@@ -151,12 +151,15 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                         if (cli_template_check(format, err) < 0)
                                 return CLI_EXIT_FAILURE;
                 } else if (c == 'H') {
-                        puts("Usage: berth stats --no-stream [-a] [--no-trunc] [--format "
+                        puts("Usage: berth stats [--no-stream] [-a] [--no-trunc] [--format "
                              "json|table|TEMPLATE] "
                              "[CONTAINER...]");
                         return 0;
-                } else if (c != 'n')
+                } else if (c == 'n') {
+                        stream = false;
+                } else {
                         return CLI_EXIT_FAILURE;
+                }
         }
         struct container_engine e;
         cli_engine(g, &e);
@@ -173,7 +176,7 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                 return 1;
         }
         /* Docker's CPU % is the usage between two samples over the time
-         * between them (100% is one CPU); --no-stream takes them a short
+         * between them (100% is one CPU); the first two are taken a short
          * while apart. */
         size_t n = strv_len(ids);
         struct stats_row *rows = xcalloc(n + 1, sizeof(*rows));
@@ -195,32 +198,43 @@ int cli_cmd_stats(const struct cli_global *g, int argc, char **argv, struct bert
                 }
                 rows[i].ok = any = true;
         }
-        struct timespec pause = {0, 250 * 1000000L};
-        if (any)
-                nanosleep(&pause, NULL);
-        uint64_t dt = now_ns() - t0;
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
         uint64_t host_mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
         _cleanup_json_ json_t *headers = stats_headers();
-        struct cli_list_format *f = cli_list_format_new(format, STATS_ROW, headers);
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_error_ struct berth_error *one = NULL;
-                if (rows[i].ok && container_stats_get(&e, ids[i], &rows[i].last, &one) < 0)
-                        rows[i].last = rows[i].first;
-                if (!rows[i].ok) {
-                        container_record_free(rows[i].r);
-                        continue;
+        /* Streaming, a table a second (the screen cleared first on a
+         * terminal, as Docker's) until interrupted. */
+        bool clear = stream && isatty(STDOUT_FILENO);
+        for (long pause_ms = 250;; pause_ms = 1000) {
+                struct timespec pause = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+                if (any || stream)
+                        nanosleep(&pause, NULL);
+                uint64_t t1 = now_ns(), dt = t1 - t0;
+                t0 = t1;
+                if (clear)
+                        fputs("\033[2J\033[H", stdout);
+                struct cli_list_format *f = cli_list_format_new(format, STATS_ROW, headers);
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_error_ struct berth_error *one = NULL;
+                        if (!rows[i].ok)
+                                continue;
+                        if (container_stats_get(&e, ids[i], &rows[i].last, &one) < 0)
+                                rows[i].last = rows[i].first;
+                        uint64_t used = rows[i].last.cpu_usage_ns > rows[i].first.cpu_usage_ns
+                                            ? rows[i].last.cpu_usage_ns - rows[i].first.cpu_usage_ns
+                                            : 0;
+                        double cpu = dt ? 100.0 * (double)used / (double)dt : 0.0;
+                        _cleanup_json_ json_t *o =
+                            stats_json(ids[i], id_len, rows[i].r, &rows[i].last, cpu, host_mem);
+                        cli_list_format_row(f, o);
+                        rows[i].first = rows[i].last;
                 }
-                uint64_t used = rows[i].last.cpu_usage_ns > rows[i].first.cpu_usage_ns
-                                    ? rows[i].last.cpu_usage_ns - rows[i].first.cpu_usage_ns
-                                    : 0;
-                double cpu = dt ? 100.0 * (double)used / (double)dt : 0.0;
-                _cleanup_json_ json_t *o =
-                    stats_json(ids[i], id_len, rows[i].r, &rows[i].last, cpu, host_mem);
-                cli_list_format_row(f, o);
-                container_record_free(rows[i].r);
+                cli_list_format_end(f);
+                fflush(stdout);
+                if (!stream)
+                        break;
         }
+        for (size_t i = 0; i < n; i++)
+                container_record_free(rows[i].r);
         free(rows);
-        cli_list_format_end(f);
         return status;
 }

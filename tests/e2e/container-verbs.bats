@@ -611,7 +611,7 @@ wait_log() {
 	assert_clean
 }
 
-@test "stats --no-stream: memory, limit, pids from the cgroup" {
+@test "stats: memory, limit, pids, CPU from the cgroup; --no-stream, streaming, formats" {
 	# 20 MB in its tmpfs /dev/shm is charged to its memory cgroup.
 	B run -d --name st --memory 64m $IMG sh -c 'head -c 20000000 /dev/zero > /dev/shm/f; sleep 60 & sleep 60 & wait' >/dev/null
 	B run -d --name tt $IMG sleep 60 >/dev/null
@@ -643,6 +643,10 @@ wait_log() {
 	[ "${cpu%%.*}" -ge 10 ]
 	[ "$(B stats --no-stream --format '{{.CPUPerc}}' tt)" = "0.00%" ]
 	B rm -f busy >/dev/null
+	# Without --no-stream: a row a second until interrupted.
+	run timeout 2.5 "$BERTH" --root "$ROOT" --runroot "$RUNROOT" stats --format '{{.Name}} {{.PIDs}}' st
+	[ "$status" -eq 124 ]
+	[ "${#lines[@]}" -ge 2 ] && [ "${lines[0]}" = "st 3" ] && [ "${lines[1]}" = "st 3" ]
 	# Only running ones, unless -a.
 	B stop -t 0 tt >/dev/null
 	run B stats --no-stream --format '{{.Name}}'
