@@ -36,7 +36,9 @@ enum {
 int cli_cmd_build(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_dockerfile(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 
-/* Report a usage error the way every command does. */
+/* Report a usage error the way every command does.  Not for an unknown
+ * flag or a flag missing its value: getopt has already printed the one
+ * line naming it, and the handler just returns CLI_EXIT_FAILURE. */
 int cli_usage_error(struct berth_error **err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -58,7 +58,7 @@ int cli_cmd_logs(const struct cli_global *g, int argc, char **argv, struct berth
                              "CONTAINER");
                         return 0;
                 default:
-                        return cli_usage_error(err, "logs", "unknown flag");
+                        return CLI_EXIT_FAILURE;
                 }
         }
         if (argc - optind != 1)
@@ -76,20 +76,28 @@ int cli_cmd_attach(const struct cli_global *g, int argc, char **argv, struct ber
 {
         static const struct option opts[] = {{"no-stdin", no_argument, NULL, 'N'},
                                              {"sig-proxy", required_argument, NULL, 'S'},
+                                             {"detach-keys", required_argument, NULL, 'D'},
                                              {"help", no_argument, NULL, 'H'},
                                              {0}};
         bool no_stdin = false, sig_proxy = true;
+        _cleanup_free_ char *keys = NULL;
         int c;
         while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
                 if (c == 'N')
                         no_stdin = true;
-                else if (c == 'S')
+                else if (c == 'D') {
+                        free(keys);
+                        keys = NULL;
+                        if (container_detach_keys_parse(optarg, &keys, err) < 0)
+                                return CLI_EXIT_FAILURE;
+                } else if (c == 'S')
                         sig_proxy = strcmp(optarg, "false") != 0;
                 else if (c == 'H') {
-                        puts("Usage: berth attach [--no-stdin] [--sig-proxy=false] CONTAINER");
+                        puts("Usage: berth attach [--no-stdin] [--sig-proxy=false] "
+                             "[--detach-keys KEYS] CONTAINER");
                         return 0;
                 } else
-                        return cli_usage_error(err, "attach", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         if (argc - optind != 1)
                 return cli_usage_error(err, "attach", "requires exactly 1 argument");
@@ -108,7 +116,8 @@ int cli_cmd_attach(const struct cli_global *g, int argc, char **argv, struct ber
                                               .out = true,
                                               .err = true,
                                               .tty = r->tty,
-                                              .sig_proxy = sig_proxy};
+                                              .sig_proxy = sig_proxy,
+                                              .detach_keys = keys};
         int code = 0;
         if (container_attach(&e, id, -1, &ao, &code, err) < 0)
                 return 1;
@@ -163,7 +172,7 @@ int cli_cmd_exec(const struct cli_global *g, int argc, char **argv, struct berth
                              "CONTAINER COMMAND [ARG...]");
                         return 0;
                 default:
-                        return cli_usage_error(err, "exec", "unknown flag");
+                        return CLI_EXIT_FAILURE;
                 }
         }
         if (argc - optind < 2)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/container.h"
+#include "cli/format.h"
 #include "container/attach.h"
 #include "container/options.h"
 #include "util/cleanup.h"
@@ -40,13 +41,6 @@ static int for_each(const struct cli_global *g, const char *cmd, int first, int 
         return status;
 }
 
-static int parse_signal(const char *s, int *sig, struct berth_error **err)
-{
-        if (container_parse_signal(s, sig, err) < 0)
-                return berth_err_wrap(err, "invalid signal \"%s\"", s);
-        return 0;
-}
-
 /* ---- start ---- */
 
 static int start_one(const struct container_engine *e, const char *id, void *data,
@@ -72,7 +66,7 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
                         puts("Usage: berth start [-a] [-i] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "start", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         if (!attach && !interactive)
                 return for_each(g, "start", optind, argc, argv, start_one, NULL, true, err);
@@ -91,8 +85,6 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
         _cleanup_close_ int report = -1;
         if (container_start(&e, id, true, &report, err) < 0)
                 return container_exit_status_for(*err);
-        if (report < 0) /* already running */
-                return 0;
         struct container_attach_options ao = {.in = interactive && r->open_stdin,
                                               .out = true,
                                               .err = true,
@@ -101,7 +93,8 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
         int fd = container_attach_open(&e, id, &ao, err);
         if (fd < 0)
                 return CLI_EXIT_FAILURE;
-        if (container_start_finish(report, err) < 0) {
+        /* No report: it was running already, and -a attaches to it. */
+        if (report >= 0 && container_start_finish(report, err) < 0) {
                 close(fd);
                 return container_exit_status_for(*err);
         }
@@ -146,7 +139,7 @@ static int stop_like(const struct cli_global *g, const char *cmd, each_fn fn, in
                         printf("Usage: berth %s [-t SECONDS] CONTAINER [CONTAINER...]\n", cmd);
                         return 0;
                 } else
-                        return cli_usage_error(err, cmd, "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, cmd, optind, argc, argv, fn, &timeout, true, err);
 }
@@ -174,13 +167,13 @@ int cli_cmd_kill(const struct cli_global *g, int argc, char **argv, struct berth
         int sig = 9, c;
         while ((c = getopt_long(argc, argv, "+s:", opts, NULL)) != -1) {
                 if (c == 's') {
-                        if (parse_signal(optarg, &sig, err) < 0)
+                        if (container_parse_signal(optarg, &sig, err) < 0)
                                 return CLI_EXIT_FAILURE;
                 } else if (c == 'H') {
                         puts("Usage: berth kill [-s SIGNAL] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "kill", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, "kill", optind, argc, argv, kill_one, &sig, true, err);
 }
@@ -215,12 +208,32 @@ int cli_cmd_rm(const struct cli_global *g, int argc, char **argv, struct berth_e
                         puts("Usage: berth rm [-f] [-v] CONTAINER [CONTAINER...]");
                         return 0;
                 } else
-                        return cli_usage_error(err, "rm", "unknown flag");
+                        return CLI_EXIT_FAILURE;
         }
         return for_each(g, "rm", optind, argc, argv, rm_one, &o, true, err);
 }
 
 /* ---- wait, pause, unpause, rename, prune ---- */
+
+/* The options of a verb that takes none but --help (and extra's short
+ * flags; "f" is also --force): -1 to go on, else the status to exit with. */
+static int no_flags(int argc, char **argv, const char *extra, const char *usage)
+{
+        static const struct option all[] = {
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'H'}, {0}};
+        const struct option *opts = strchr(extra, 'f') ? all : all + 1;
+        _cleanup_free_ char *shorts = xasprintf("+%s", extra);
+        int c;
+        while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+                if (c == 'H') {
+                        puts(usage);
+                        return 0;
+                }
+                if (c == '?')
+                        return CLI_EXIT_FAILURE;
+        }
+        return -1;
+}
 
 static int wait_one(const struct container_engine *e, const char *id, void *data,
                     struct berth_error **err)
@@ -235,7 +248,8 @@ static int wait_one(const struct container_engine *e, const char *id, void *data
 
 int cli_cmd_wait(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        return for_each(g, "wait", 1, argc, argv, wait_one, NULL, false, err);
+        int r = no_flags(argc, argv, "", "Usage: berth wait CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "wait", optind, argc, argv, wait_one, NULL, false, err);
 }
 
 static int pause_one(const struct container_engine *e, const char *id, void *data,
@@ -247,34 +261,46 @@ static int pause_one(const struct container_engine *e, const char *id, void *dat
 int cli_cmd_pause(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
         bool p = true;
-        return for_each(g, "pause", 1, argc, argv, pause_one, &p, true, err);
+        int r = no_flags(argc, argv, "", "Usage: berth pause CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "pause", optind, argc, argv, pause_one, &p, true, err);
 }
 
 int cli_cmd_unpause(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
         bool p = false;
-        return for_each(g, "unpause", 1, argc, argv, pause_one, &p, true, err);
+        int r = no_flags(argc, argv, "", "Usage: berth unpause CONTAINER [CONTAINER...]");
+        return r >= 0 ? r : for_each(g, "unpause", optind, argc, argv, pause_one, &p, true, err);
 }
 
 int cli_cmd_rename(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
-        if (argc != 3)
+        int r = no_flags(argc, argv, "", "Usage: berth rename CONTAINER NEW_NAME");
+        if (r >= 0)
+                return r;
+        if (argc - optind != 2)
                 return cli_usage_error(err, "rename", "requires exactly 2 arguments");
         struct container_engine e;
         cli_engine(g, &e);
         char id[65];
-        if (cli_container_id(&e, argv[1], id, err) < 0 ||
-            container_record_rename(e.root, id, argv[2], err) < 0)
+        if (cli_container_id(&e, argv[optind], id, err) < 0 ||
+            container_record_rename(e.root, id, argv[optind + 1], err) < 0)
                 return 1;
         return 0;
 }
 
+/* Docker asks first unless -f; berth never asks. */
 static int prune(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
 {
+        int r = no_flags(argc, argv, "f", "Usage: berth container prune [-f]");
+        if (r >= 0)
+                return r;
+        if (optind < argc)
+                return cli_usage_error(err, "container prune", "accepts no arguments");
         struct container_engine e;
         cli_engine(g, &e);
         _cleanup_strv_ char **removed = NULL;
-        if (container_prune(&e, &removed, err) < 0)
+        long long reclaimed = 0;
+        if (container_prune(&e, &removed, &reclaimed, err) < 0)
                 return CLI_EXIT_FAILURE;
         if (removed[0] != NULL) {
                 puts("Deleted Containers:");
@@ -282,7 +308,8 @@ static int prune(const struct cli_global *g, int argc, char **argv, struct berth
                         puts(*id);
                 puts("");
         }
-        printf("Total reclaimed space: 0B\n");
+        _cleanup_free_ char *size = cli_human_size(reclaimed);
+        printf("Total reclaimed space: %s\n", size);
         return 0;
 }
 
@@ -294,7 +321,7 @@ static const struct cli_command sub[] = {
     {"pause", cli_cmd_pause, ""},   {"unpause", cli_cmd_unpause, ""},
     {"rename", cli_cmd_rename, ""}, {"prune", prune, ""},
     {"ls", cli_cmd_ps, ""},         {"list", cli_cmd_ps, ""},
-    {"ps", cli_cmd_ps, ""},         {"inspect", cli_cmd_inspect, ""},
+    {"ps", cli_cmd_ps, ""},         {"inspect", cli_cmd_container_inspect, ""},
     {"logs", cli_cmd_logs, ""},     {"exec", cli_cmd_exec, ""},
     {"attach", cli_cmd_attach, ""}, {"top", cli_cmd_top, ""},
     {"stats", cli_cmd_stats, ""},

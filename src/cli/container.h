@@ -25,7 +25,11 @@ int cli_cmd_run(const struct cli_global *g, int argc, char **argv, struct berth_
 int cli_cmd_create(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_ps(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
+/* inspect: a container, else an image (--type says which); container
+ * inspect: containers only. */
 int cli_cmd_inspect(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
+int cli_cmd_container_inspect(const struct cli_global *g, int argc, char **argv,
+                              struct berth_error **err);
 int cli_cmd_logs(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_stop(const struct cli_global *g, int argc, char **argv, struct berth_error **err);
 int cli_cmd_kill(const struct cli_global *g, int argc, char **argv, struct berth_error **err);

@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/error.h"
+
 /* Output helpers shared by the commands, matching Docker's formatting. */
 
 /* "4.26MB", "10.2kB", "0B" (decimal units, 3 significant digits). */
 char *cli_human_size(int64_t bytes);
+/* "64MiB", "1.953GiB" (Docker's units.BytesSize: binary, 4 digits). */
+char *cli_bytes_size(int64_t bytes);
 /* "2 years ago", "About an hour ago" (Docker's units.HumanDuration). */
 char *cli_human_ago(time_t t);
 /* "2024-09-26 21:31:42 +0000 UTC" */
@@ -33,6 +37,25 @@ void cli_table_free(struct cli_table *t);
 /* Expand a Go-template-like string against obj: {{.A.B}}, {{json .A}},
  * and the escapes \t and \n.  Strings print raw, other values as JSON. */
 char *cli_template_expand(const char *tmpl, json_t *obj);
+/* Whether tmpl is well formed (closed actions, quotes and parentheses,
+ * each if/range with its end), as Go's parser would see it. */
+int cli_template_check(const char *tmpl, struct berth_error **err);
+
+/*
+ * Docker's --format for a list: "json" (one object a line), "table
+ * [TEMPLATE]" (a header row, then the rows, cells split at tabs and
+ * aligned as a table; default_row without a TEMPLATE, and for a NULL
+ * format), or a plain TEMPLATE a line.  headers maps each field to its
+ * column title; the header row is the template expanded against it.
+ */
+struct cli_list_format;
+struct cli_list_format *cli_list_format_new(const char *format, const char *default_row,
+                                            json_t *headers);
+void cli_list_format_row(struct cli_list_format *f, json_t *obj);
+/* Whether rows go out as JSON (a template may see more than JSON shows). */
+bool cli_list_format_is_json(const struct cli_list_format *f);
+/* Prints the table, if any, and frees f. */
+void cli_list_format_end(struct cli_list_format *f);
 
 /* Progress lines go to stdout only when it is a terminal. */
 bool cli_progress_enabled(void);

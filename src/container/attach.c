@@ -36,6 +36,56 @@ int container_attach_open(const struct container_engine *e, const char *id,
         return fd;
 }
 
+int container_detach_keys_parse(const char *spec, char **out, struct berth_error **err)
+{
+        _cleanup_free_ char *keys = xcalloc(strlen(spec) + 1, 1);
+        size_t n = 0;
+        _cleanup_free_ char *copy = xstrdup(spec);
+        char *save = NULL;
+        for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+                if (strlen(k) == 1) {
+                        keys[n++] = k[0];
+                } else if (strncmp(k, "ctrl-", 5) == 0 && strlen(k) == 6 &&
+                           ((k[5] >= 'a' && k[5] <= 'z') || strchr("@[\\]^_", k[5]))) {
+                        keys[n++] =
+                            (char)((k[5] >= 'a' && k[5] <= 'z' ? k[5] - 'a' + 'A' : k[5]) & 0x1f);
+                } else {
+                        return berth_err(err, 0, "invalid detach keys \"%s\": unknown key %s", spec,
+                                         k);
+                }
+                /* The attach loop holds back at most this many. */
+                if (n > 16)
+                        return berth_err(err, 0, "invalid detach keys \"%s\": too many keys", spec);
+        }
+        *out = steal_pointer(&keys);
+        return 0;
+}
+
+/* Stdin bytes into pkt (after its tag), holding back a prefix of the
+ * detach keys until it is known whether they are typed in full.  true
+ * when they were. */
+static bool detach_filter(const char *keys, size_t *matched, const char *in, size_t n, char *pkt,
+                          size_t *len)
+{
+        size_t nkeys = strlen(keys);
+        for (size_t i = 0; i < n; i++) {
+                if (nkeys > 0 && in[i] == keys[*matched]) {
+                        if (++*matched == nkeys)
+                                return true;
+                        continue;
+                }
+                memcpy(pkt + 1 + *len, keys, *matched);
+                *len += *matched;
+                *matched = 0;
+                if (nkeys > 0 && in[i] == keys[0]) {
+                        *matched = 1;
+                        continue;
+                }
+                pkt[1 + (*len)++] = in[i];
+        }
+        return false;
+}
+
 static void send_size(int fd)
 {
         struct winsize ws;
@@ -78,9 +128,11 @@ int container_attach(const struct container_engine *e, const char *id, int fd,
         sigprocmask(SIG_BLOCK, &set, &old);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         _cleanup_free_ char *rt = container_runtime_root(e);
-        bool in_open = o->in, got_exit = false;
+        bool in_open = o->in, got_exit = false, detached = false;
         int code = -1;
-        while (!got_exit) {
+        const char *keys = o->tty ? (o->detach_keys ? o->detach_keys : "\x10\x11") : "";
+        size_t matched = 0;
+        while (!got_exit && !detached) {
                 struct pollfd p[3] = {{.fd = sock, .events = POLLIN},
                                       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
                                       {.fd = sfd, .events = POLLIN}};
@@ -106,13 +158,17 @@ int container_attach(const struct container_engine *e, const char *id, int fd,
                         }
                 }
                 if (p[1].revents) {
+                        /* Room in pkt for the held-back keys too. */
+                        char in[ATTACH_MAX_PACKET - 1 - 16];
+                        ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+                        size_t len = 0;
                         pkt[0] = ATTACH_STDIN;
-                        ssize_t n = read(STDIN_FILENO, pkt + 1, sizeof(pkt) - 1);
-                        if (n <= 0) {
+                        if (n <= 0)
                                 in_open = false;
-                                n = 0;
-                        }
-                        (void)send(sock, pkt, n + 1, MSG_NOSIGNAL);
+                        else
+                                detached = detach_filter(keys, &matched, in, (size_t)n, pkt, &len);
+                        if (len > 0 || n <= 0)
+                                (void)send(sock, pkt, len + 1, MSG_NOSIGNAL);
                 }
                 if (p[2].revents) {
                         struct signalfd_siginfo si;
@@ -129,6 +185,8 @@ int container_attach(const struct container_engine *e, const char *id, int fd,
         if (raw)
                 (void)runtime_terminal_restore(STDIN_FILENO, &saved, &scratch);
         sigprocmask(SIG_SETMASK, &old, NULL);
+        if (detached)
+                code = 0;
         if (code < 0) {
                 /* The monitor went without saying: the record knows. */
                 _cleanup_container_record_ struct container_record *r = NULL;

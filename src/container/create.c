@@ -263,12 +263,47 @@ static int set_created(struct container_record *r, void *data, struct berth_erro
         return 0;
 }
 
-static char *config_json(const struct container_options *o, char *const *env, const char *image,
-                         char *const *labels)
+static bool env_has_key(char *const *env, const char *kv)
+{
+        size_t klen = strcspn(kv, "=");
+        for (char *const *e = env; e && *e; e++)
+                if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == '\0'))
+                        return true;
+        return false;
+}
+
+/* Docker's Config is the one the container runs with: the image's Env,
+ * Cmd, Entrypoint, WorkingDir and User fill what the options left out
+ * (its merge(): the options' Env first, then the image's other keys). */
+static void config_merge_image(json_t *c, const struct image_config *img, char *const *env)
+{
+        _cleanup_strv_ char **merged = strv_dup(env);
+        for (char *const *kv = img->env; kv && *kv; kv++)
+                if (!env_has_key(env, *kv))
+                        strv_append(&merged, *kv);
+        json_object_set_new(c, "Env", util_json_from_strv(merged));
+        if (json_is_null(json_object_get(c, "Entrypoint"))) {
+                if (json_is_null(json_object_get(c, "Cmd")) && img->cmd != NULL)
+                        json_object_set_new(c, "Cmd", util_json_from_strv(img->cmd));
+                if (img->entrypoint != NULL)
+                        json_object_set_new(c, "Entrypoint", util_json_from_strv(img->entrypoint));
+        }
+        static const char *const strs[] = {"WorkingDir", "User"};
+        const char *img_strs[] = {img->working_dir, img->user};
+        for (size_t i = 0; i < 2; i++) {
+                const char *v = json_string_value(json_object_get(c, strs[i]));
+                if ((v == NULL || *v == '\0') && img_strs[i] != NULL)
+                        json_object_set_new(c, strs[i], json_string(img_strs[i]));
+        }
+}
+
+static char *config_json(const struct container_options *o, char *const *env,
+                         const struct image_config *img, const char *image, char *const *labels)
 {
         _cleanup_json_ json_t *c = container_options_to_json(o, env);
         json_object_del(c, "HostConfig");
         json_object_del(c, "Name");
+        config_merge_image(c, img, env);
         json_object_set_new(c, "Image", json_string(image));
         json_t *l = json_object();
         for (char *const *kv = labels; kv && *kv; kv++) {
@@ -323,7 +358,7 @@ int container_create(const struct container_engine *e, const char *image,
         r->stop_signal = stop_signal;
         r->stop_timeout = o->stop_timeout_set ? o->stop_timeout : -1;
         r->labels = container_labels(img->config, o);
-        r->config_json = config_json(o, env, image, r->labels);
+        r->config_json = config_json(o, env, img->config, image, r->labels);
         r->host_config_json = host_config_json(o);
         if (container_record_create(e->root, r, err) < 0)
                 return berth_err_ret(*err);

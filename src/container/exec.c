@@ -41,6 +41,20 @@ static int make_process(const struct container_engine *e, const struct container
                 p->cwd = xstrdup(o->workdir);
         }
         p->terminal = o->tty;
+        if (o->privileged) {
+                /* Docker's exec --privileged: every capability the host
+                 * has, whatever the container was given. */
+                _cleanup_strv_ char **all = container_caps_available();
+                uint64_t set = 0;
+                for (char **c = all; *c; c++) {
+                        int n = runtime_cap_parse(*c);
+                        if (n >= 0)
+                                set |= UINT64_C(1) << n;
+                }
+                p->has_caps = true;
+                p->caps =
+                    (struct runtime_caps){.bounding = set, .effective = set, .permitted = set};
+        }
         if (o->user != NULL && *o->user) {
                 _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
                 _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
@@ -141,17 +155,21 @@ int container_exec(const struct container_engine *e, const char *id,
         if (found <= 0)
                 return found < 0 ? found : berth_err(err, ENOENT, "No such container: %s", id);
         if (r->state.status == CONTAINER_PAUSED)
-                return berth_err(err, EINVAL,
-                                 "container %s is paused, unpause the container before exec",
-                                 r->id);
+                return berth_err(
+                    err, 0, "container %s is paused, unpause the container before exec", r->id);
         if (r->state.status != CONTAINER_RUNNING)
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
+        if (o->workdir != NULL && *o->workdir && o->workdir[0] != '/')
+                return berth_err(err, 0,
+                                 "the working directory '%s' is invalid, it needs to be an "
+                                 "absolute path",
+                                 o->workdir);
         _cleanup_free_ char *rt = container_runtime_root(e);
         _cleanup_config_ struct runtime_config *cfg = NULL;
         if (runtime_container_config(rt, r->id, &cfg, err) < 0)
                 return berth_err_ret(*err);
         if (cfg->process == NULL)
-                return berth_err(err, EINVAL, "container %s has no process", r->id);
+                return berth_err(err, 0, "container %s has no process", r->id);
         if (make_process(e, r, o, cfg->process, err) < 0)
                 return berth_err_ret(*err);
 

@@ -64,6 +64,15 @@ int container_monitor_wait(int pidfd, int timeout_ms);
 /* One JSON-escaped json-file log line for buf (fresh string, with "\n"). */
 char *container_log_line(const char *stream, const char *buf, size_t len);
 
+/*
+ * A container whose monitor was killed (its record still says up, no
+ * monitor runs): kill what is left of it through the runtime's forced
+ * delete, drop the runtime's state and unmount its rootfs, then record
+ * it as exited.  1 when there was such a leftover, 0 when not.
+ */
+int container_reap_orphan(const struct container_engine *e, const char *id,
+                          struct berth_error **err);
+
 /* Remove the anonymous volumes a record mounts (rm -v, --rm). */
 void container_volumes_remove_anonymous(const struct container_engine *e,
                                         const struct container_record *r);

@@ -102,16 +102,22 @@ int container_exec(const struct container_engine *e, const char *id,
 int container_pids(const struct container_engine *e, const char *id, pid_t **pids, size_t *n,
                    struct berth_error **err);
 
+/* Docker's figures: memory without the page cache the kernel can drop
+ * (limit 0: none), the network of the container's interfaces but lo. */
 struct container_stats {
         uint64_t memory_usage, memory_limit;
         uint64_t cpu_usage_ns;
         uint64_t pids;
+        uint64_t io_read_bytes, io_write_bytes;
+        uint64_t net_rx_bytes, net_tx_bytes;
 };
 int container_stats_get(const struct container_engine *e, const char *id,
                         struct container_stats *out, struct berth_error **err);
 
-/* `container prune`: remove every stopped container; their IDs. */
-int container_prune(const struct container_engine *e, char ***removed, struct berth_error **err);
+/* `container prune`: remove every stopped container; their IDs, and the
+ * bytes their writable layers held. */
+int container_prune(const struct container_engine *e, char ***removed, long long *reclaimed,
+                    struct berth_error **err);
 
 /* Exit status for a failed start/exec error, Docker's: 127 not found,
  * 126 cannot invoke, else 125. */

@@ -56,7 +56,7 @@ int container_logs_parse_time(const char *s, struct timespec *out, struct berth_
         out->tv_sec -= (time_t)total;
         return 0;
 bad:
-        return berth_err(err, EINVAL, "invalid value for \"since\": \"%s\"", s);
+        return berth_err(err, 0, "invalid value for \"since\": \"%s\"", s);
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -133,9 +133,10 @@ int container_logs(const struct container_engine *e, const char *id,
         if (o->tail >= 0) {
                 long lines = 0;
                 size_t i = len;
+                /* Back from the end: each newline before the file's
+                 * final one starts a line; stop at the tail-th. */
                 while (i > 0) {
-                        /* Skip the file's final newline, then count. */
-                        if (buf[i - 1] == '\n' && i != len && ++lines > o->tail)
+                        if (buf[i - 1] == '\n' && i != len && ++lines == o->tail)
                                 break;
                         i--;
                 }

@@ -204,6 +204,7 @@ static int apply_state(struct container_record *r, void *data, struct berth_erro
                 r->state.started_at = container_time_now();
                 r->monitor_pid = getpid();
                 r->manually_stopped = false;
+                r->restarting_manually = false;
         }
         if (u->count_restart)
                 r->restart_count++;
@@ -494,8 +495,12 @@ static void teardown(struct monitor *m)
         (void)storage_rootfs_umount(m->rootfs, &scratch);
         if (!m->auto_remove)
                 return;
+        /* A restart stops it to start it again: --rm keeps it then, as
+         * Docker's. */
         _cleanup_container_record_ struct container_record *r = NULL;
-        if (container_record_load(m->e->root, m->id, &r, &scratch) > 0)
+        if (container_record_load(m->e->root, m->id, &r, &scratch) > 0 && r->restarting_manually)
+                return;
+        if (r != NULL)
                 container_volumes_remove_anonymous(m->e, r);
         (void)container_record_remove(m->e->root, m->id, &scratch);
 }

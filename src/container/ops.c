@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stop, kill, restart, rm, wait, pause, inspect, prune, top, stats. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -10,6 +12,7 @@
 
 #include "container/lifecycle-private.h"
 #include "runtime/runtime.h"
+#include "storage/copy.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -40,6 +43,43 @@ int container_inspect(const struct container_engine *e, const char *id,
                 }
         }
         *out = steal_pointer(&r);
+        return 1;
+}
+
+static int set_orphan_exited(struct container_record *r, void *data, struct berth_error **err)
+{
+        if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
+                return 1;
+        r->state.status = CONTAINER_EXITED;
+        r->state.pid = 0;
+        r->state.exit_code = 255;
+        free(r->state.error);
+        r->state.error = xstrdup("the container's monitor is gone");
+        free(r->state.finished_at);
+        r->state.finished_at = container_time_now();
+        return 0;
+}
+
+int container_reap_orphan(const struct container_engine *e, const char *id,
+                          struct berth_error **err)
+{
+        _cleanup_container_record_ struct container_record *r = NULL;
+        int found = container_record_load(e->root, id, &r, err);
+        if (found <= 0)
+                return found;
+        if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
+                return 0;
+        _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
+        if (mon >= 0)
+                return 0;
+        _cleanup_free_ char *rt = container_runtime_root(e);
+        _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        (void)runtime_container_delete(rt, r->id, true, &scratch);
+        if (storage_rootfs_umount(rootfs, err) < 0 ||
+            container_record_update(e->root, r->id, set_orphan_exited, NULL, err) < 0)
+                return berth_err_ret(*err);
         return 1;
 }
 
@@ -100,7 +140,7 @@ int container_stop(const struct container_engine *e, const char *id, int timeout
                    struct berth_error **err)
 {
         _cleanup_container_record_ struct container_record *r = NULL;
-        if (load_existing(e, id, &r, err) < 0)
+        if (load_existing(e, id, &r, err) < 0 || container_reap_orphan(e, r->id, err) < 0)
                 return berth_err_ret(*err);
         if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
                 return berth_err_ret(*err);
@@ -140,20 +180,30 @@ int container_kill(const struct container_engine *e, const char *id, int sig,
         _cleanup_container_record_ struct container_record *r = NULL;
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
+        /* Left running by a killed monitor: killing it is what's asked. */
+        int orphan = container_reap_orphan(e, r->id, err);
+        if (orphan != 0)
+                return orphan < 0 ? orphan : 0;
         if (!is_up(r->state.status))
-                return berth_err(err, EINVAL,
-                                 "cannot kill container: %s: container %s is not running", id,
-                                 r->id);
+                return berth_err(err, 0, "cannot kill container: %s: container %s is not running",
+                                 r->name, r->id);
         if (container_record_update(e->root, r->id, mark_stopped, NULL, err) < 0)
                 return berth_err_ret(*err);
         return signal_container(e, r->id, sig, err);
+}
+
+static int mark_restarting(struct container_record *r, void *data, struct berth_error **err)
+{
+        r->restarting_manually = true;
+        return 0;
 }
 
 int container_restart(const struct container_engine *e, const char *id, int timeout,
                       struct berth_error **err)
 {
         char full[65];
-        if (container_record_resolve(e->root, id, full, err) < 0)
+        if (container_record_resolve(e->root, id, full, err) < 0 ||
+            container_record_update(e->root, full, mark_restarting, NULL, err) < 0)
                 return berth_err_ret(*err);
         if (container_stop(e, full, timeout, err) < 0)
                 return berth_err_ret(*err);
@@ -235,9 +285,9 @@ int container_pause(const struct container_engine *e, const char *id, bool pause
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
         if (paused && r->state.status != CONTAINER_RUNNING)
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
         if (!paused && r->state.status != CONTAINER_PAUSED)
-                return berth_err(err, EINVAL, "container %s is not paused", r->id);
+                return berth_err(err, 0, "container %s is not paused", r->id);
         _cleanup_free_ char *rt = container_runtime_root(e);
         if (runtime_container_pause(rt, r->id, paused, err) < 0)
                 return berth_err_ret(*err);
@@ -254,9 +304,31 @@ int container_pids(const struct container_engine *e, const char *id, pid_t **pid
         if (load_existing(e, id, &r, err) < 0)
                 return berth_err_ret(*err);
         if (!is_up(r->state.status))
-                return berth_err(err, EINVAL, "container %s is not running", r->id);
+                return berth_err(err, 0, "container %s is not running", r->id);
         _cleanup_free_ char *rt = container_runtime_root(e);
         return runtime_container_pids(rt, r->id, pids, n, err);
+}
+
+/* The container's network through its init's /proc/PID/net/dev: every
+ * interface but lo ("  eth0: RXBYTES packets ... TXBYTES ..."). */
+static void net_bytes(pid_t pid, struct container_stats *out)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/net/dev", pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[512];
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char *colon = strchr(line, ':');
+                if (colon == NULL)
+                        continue;
+                *colon = '\0';
+                const char *name = line + strspn(line, " ");
+                unsigned long long rx, tx;
+                if (strcmp(name, "lo") != 0 &&
+                    sscanf(colon + 1, "%llu %*u %*u %*u %*u %*u %*u %*u %llu", &rx, &tx) == 2) {
+                        out->net_rx_bytes += rx;
+                        out->net_tx_bytes += tx;
+                }
+        }
 }
 
 int container_stats_get(const struct container_engine *e, const char *id,
@@ -272,17 +344,24 @@ int container_stats_get(const struct container_engine *e, const char *id,
         struct runtime_container_stats st;
         if (runtime_container_stats(rt, r->id, &st, err) < 0)
                 return berth_err_ret(*err);
-        out->memory_usage = st.memory_usage;
+        out->memory_usage = st.memory_usage > st.memory_inactive_file
+                                ? st.memory_usage - st.memory_inactive_file
+                                : st.memory_usage;
         out->memory_limit = st.memory_limit;
         out->cpu_usage_ns = st.cpu_usage_ns;
         out->pids = st.pids_current;
+        out->io_read_bytes = st.io_read_bytes;
+        out->io_write_bytes = st.io_write_bytes;
+        net_bytes(r->state.pid, out);
         return 0;
 }
 
-int container_prune(const struct container_engine *e, char ***removed, struct berth_error **err)
+int container_prune(const struct container_engine *e, char ***removed, long long *reclaimed,
+                    struct berth_error **err)
 {
         _cleanup_strv_ char **ids = NULL;
         *removed = xcalloc(1, sizeof(char *));
+        *reclaimed = 0;
         if (container_record_list(e->root, &ids, err) < 0)
                 return berth_err_ret(*err);
         for (char **id = ids; *id; id++) {
@@ -293,8 +372,16 @@ int container_prune(const struct container_engine *e, char ***removed, struct be
                 if (r->state.status != CONTAINER_EXITED && r->state.status != CONTAINER_CREATED &&
                     r->state.status != CONTAINER_DEAD)
                         continue;
-                if (container_remove(e, *id, false, false, &scratch) == 0)
+                long long size = 0;
+                _cleanup_free_ char *dir = container_record_dir(e->root, *id);
+                _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+                _cleanup_close_ int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0)
+                        (void)storage_tree_size(fd, &size, &scratch);
+                if (container_remove(e, *id, false, false, &scratch) == 0) {
                         strv_append(removed, *id);
+                        *reclaimed += size;
+                }
         }
         return 0;
 }

@@ -103,6 +103,7 @@ char *container_record_to_string(const struct container_record *r)
         json_object_set_new(b, "StopTimeout", json_integer(r->stop_timeout));
         json_object_set_new(b, "Labels", util_json_from_strv(r->labels));
         json_object_set_new(b, "ManuallyStopped", json_boolean(r->manually_stopped));
+        json_object_set_new(b, "RestartingManually", json_boolean(r->restarting_manually));
         json_object_set_new(b, "MonitorPid", json_integer(r->monitor_pid));
         json_object_set_new(b, "Hostname", str_or_empty(r->hostname));
         json_object_set_new(b, "ImageRef", str_or_empty(r->image_ref));
@@ -192,6 +193,7 @@ int container_record_from_string(const char *text, size_t len, struct container_
         r->stop_timeout = get_int(b, "StopTimeout");
         r->labels = get_strv(b, "Labels");
         r->manually_stopped = get_bool(b, "ManuallyStopped");
+        r->restarting_manually = get_bool(b, "RestartingManually");
         r->monitor_pid = get_int(b, "MonitorPid");
         r->hostname = dup_str(b, "Hostname");
         r->image_ref = dup_str(b, "ImageRef");

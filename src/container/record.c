@@ -336,6 +336,9 @@ static int do_rename(struct container_record *r, void *data, struct berth_error 
 {
         struct rename_data *d = data;
         char other[65];
+        if (strcmp(r->name, d->name) == 0)
+                return berth_err(err, 0,
+                                 "Renaming a container with the same name as its current name");
         if (find_name(d->root, d->name, r->id, other) == 1)
                 return name_conflict(d->name, other, err);
         free(r->name);

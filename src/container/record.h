@@ -78,7 +78,8 @@ struct container_record {
 
         struct container_state state;
         int restart_count;
-        bool manually_stopped; /* stop/kill by the user: no restart */
+        bool manually_stopped;    /* stop/kill by the user: no restart */
+        bool restarting_manually; /* restart's stop: --rm doesn't remove it */
         pid_t monitor_pid;
         char *log_path;
 

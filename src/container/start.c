@@ -114,11 +114,16 @@ int container_start(const struct container_engine *e, const char *id, bool attac
         _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
         if (mon >= 0) {
                 /* Running, restarting, or a monitor still tearing down. */
-                if (r->state.status == CONTAINER_RUNNING || r->state.status == CONTAINER_PAUSED)
+                if (r->state.status == CONTAINER_RUNNING)
                         return 0;
+                if (r->state.status == CONTAINER_PAUSED)
+                        return berth_err(err, 0,
+                                         "cannot start a paused container, try unpause instead");
                 if (r->state.status == CONTAINER_RESTARTING)
                         return berth_err(err, EBUSY, "container %s is restarting", r->name);
                 container_monitor_wait(mon, 10000);
+        } else if (container_reap_orphan(e, r->id, err) < 0) {
+                return berth_err_ret(*err);
         }
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)

@@ -475,6 +475,36 @@ int runtime_cgroup_oom_killed(const struct runtime_cgroup *cg, struct berth_erro
         return kills > 0;
 }
 
+/* Bytes read and written, summed over devices: v1's
+ * blkio.throttle.io_service_bytes ("8:0 Read N") or v2's io.stat
+ * ("8:0 rbytes=N wbytes=N ..."). */
+static int io_bytes(const char *dir, bool v2, struct runtime_cgroup_stats *out,
+                    struct berth_error **err)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = cgroup_read(dir, v2 ? "io.stat" : "blkio.throttle.io_service_bytes", &text, err);
+        if (r <= 0)
+                return r;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char op[16];
+                unsigned long long n;
+                const char *p;
+                if (v2) {
+                        if ((p = strstr(line, "rbytes=")) != NULL)
+                                out->io_read_bytes += strtoull(p + 7, NULL, 10);
+                        if ((p = strstr(line, "wbytes=")) != NULL)
+                                out->io_write_bytes += strtoull(p + 7, NULL, 10);
+                } else if (sscanf(line, "%*u:%*u %15s %llu", op, &n) == 2) {
+                        if (strcmp(op, "Read") == 0)
+                                out->io_read_bytes += n;
+                        else if (strcmp(op, "Write") == 0)
+                                out->io_write_bytes += n;
+                }
+        }
+        return 0;
+}
+
 int runtime_cgroup_stats(const struct runtime_cgroup *cg, struct runtime_cgroup_stats *out,
                          struct berth_error **err)
 {
@@ -487,14 +517,19 @@ int runtime_cgroup_stats(const struct runtime_cgroup *cg, struct runtime_cgroup_
                     cgroup_read_u64(d, "memory.max", &out->memory_limit, err) < 0 ||
                     cgroup_read_keyed(d, "cpu.stat", "usage_usec", &usec, err) < 0 ||
                     cgroup_read_u64(d, "pids.current", &out->pids_current, err) < 0 ||
-                    cgroup_read_u64(d, "pids.max", &out->pids_limit, err) < 0)
+                    cgroup_read_u64(d, "pids.max", &out->pids_limit, err) < 0 ||
+                    cgroup_read_keyed(d, "memory.stat", "inactive_file", &out->memory_inactive_file,
+                                      err) < 0 ||
+                    io_bytes(d, true, out, err) < 0)
                         return berth_err_ret(*err);
                 out->cpu_usage_ns = usec * 1000;
                 return 0;
         }
         if ((h = cgroup_v1_hier(cg, "memory")) != NULL &&
             (cgroup_read_u64(h->dir, "memory.usage_in_bytes", &out->memory_usage, err) < 0 ||
-             cgroup_read_u64(h->dir, "memory.limit_in_bytes", &out->memory_limit, err) < 0))
+             cgroup_read_u64(h->dir, "memory.limit_in_bytes", &out->memory_limit, err) < 0 ||
+             cgroup_read_keyed(h->dir, "memory.stat", "total_inactive_file",
+                               &out->memory_inactive_file, err) < 0))
                 return berth_err_ret(*err);
         /* v1 says "unlimited" with a huge page-aligned number. */
         if (out->memory_limit >= (UINT64_C(1) << 62))
@@ -505,6 +540,8 @@ int runtime_cgroup_stats(const struct runtime_cgroup *cg, struct runtime_cgroup_
         if ((h = cgroup_v1_hier(cg, "pids")) != NULL &&
             (cgroup_read_u64(h->dir, "pids.current", &out->pids_current, err) < 0 ||
              cgroup_read_u64(h->dir, "pids.max", &out->pids_limit, err) < 0))
+                return berth_err_ret(*err);
+        if ((h = cgroup_v1_hier(cg, "blkio")) != NULL && io_bytes(h->dir, false, out, err) < 0)
                 return berth_err_ret(*err);
         return 0;
 }

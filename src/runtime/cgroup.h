@@ -160,8 +160,10 @@ int runtime_cgroup_oom_killed(const struct runtime_cgroup *cg, struct berth_erro
 
 struct runtime_cgroup_stats {
         uint64_t memory_usage, memory_limit; /* bytes; limit 0 = none */
+        uint64_t memory_inactive_file;       /* page cache the kernel can drop */
         uint64_t cpu_usage_ns;
         uint64_t pids_current, pids_limit; /* limit 0 = none */
+        uint64_t io_read_bytes, io_write_bytes;
 };
 int runtime_cgroup_stats(const struct runtime_cgroup *cg, struct runtime_cgroup_stats *out,
                          struct berth_error **err);

@@ -316,9 +316,12 @@ int runtime_container_stats(const char *root, const char *id, struct runtime_con
         if (r >= 0) {
                 out->memory_usage = st.memory_usage;
                 out->memory_limit = st.memory_limit;
+                out->memory_inactive_file = st.memory_inactive_file;
                 out->cpu_usage_ns = st.cpu_usage_ns;
                 out->pids_current = st.pids_current;
                 out->pids_limit = st.pids_limit;
+                out->io_read_bytes = st.io_read_bytes;
+                out->io_write_bytes = st.io_write_bytes;
         }
         loaded_free(&l);
         return r < 0 ? r : 0;

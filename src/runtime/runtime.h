@@ -98,8 +98,10 @@ int runtime_binary_is_sealed(void);
 /* The container's cgroup figures (as runtime_cgroup_stats). */
 struct runtime_container_stats {
         uint64_t memory_usage, memory_limit; /* bytes; limit 0 = none */
+        uint64_t memory_inactive_file;
         uint64_t cpu_usage_ns;
         uint64_t pids_current, pids_limit; /* limit 0 = none */
+        uint64_t io_read_bytes, io_write_bytes;
 };
 int runtime_container_stats(const char *root, const char *id, struct runtime_container_stats *out,
                             struct berth_error **err);
