@@ -57,6 +57,9 @@ struct builder {
         size_t step, total;
         int64_t epoch; /* SOURCE_DATE_EPOCH, or -1 */
         unsigned seq;  /* per-step work names */
+        struct build_fetched **fetched;
+        size_t n_fetched;
+        bool curl_ready;
 };
 
 /* executor.c */
@@ -77,6 +80,18 @@ void build_stage_clear(struct build_stage *st);
  * 1 unpacked, 0 not an archive (copy it as a file). */
 int build_archive_extract(struct builder *b, int fd, int root, const char *dest,
                           struct berth_error **err);
+
+/* fetch.c: ADD's URLs (http and https), each fetched once per build. */
+struct build_fetched {
+        char *url;
+        char *name; /* the URL path's last element, or "__unnamed__" */
+        int fd;     /* the content: an unnamed file in the work dir */
+        char digest[IMAGE_DIGEST_LEN];
+};
+bool build_is_url(const char *s);
+int build_fetch(struct builder *b, const char *url, const struct build_fetched **out,
+                struct berth_error **err);
+void build_fetch_release(struct builder *b);
 
 /* step.c: a step's writable overlay over the stage's layers */
 struct build_mount {

@@ -1053,6 +1053,7 @@ static int prepare_work(struct builder *b, struct berth_error **err)
 
 static void builder_release(struct builder *b)
 {
+        build_fetch_release(b);
         if (b->work != NULL) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 util_path_remove_tree(AT_FDCWD, b->work, &scratch);

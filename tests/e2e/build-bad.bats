@@ -87,13 +87,10 @@ DF
 	assert_nothing_left
 }
 
-@test "bad: missing base image, ADD of a URL, bad options" {
+@test "bad: missing base image, bad options" {
 	printf 'FROM nosuch:1\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
 	assert_fails_with "berth: *base image \`nosuch:1\` not found*"
-	printf 'FROM busybox:1.38.0-musl\nADD https://example.com/x /x\n' >"$CTX/Dockerfile"
-	run B build -t bad "$CTX"
-	assert_fails_with "berth: *ADD https://example.com/x: fetching remote URLs is not supported*"
 	printf 'FROM busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
 	run B build --network bridge "$CTX"
 	assert_fails_with "berth: build: --network bridge: none or host*"

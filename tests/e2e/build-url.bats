@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# ADD of a URL, against an HTTP server this test starts on 127.0.0.1:
+# Docker's rules (name, mode, time, no unpacking, checksum in the key) and
+# one clear line when the server can't be reached.
+load build-common
+
+setup() {
+	build_setup
+	require_cmd python3
+	WWW=$TEST_TMP/www
+	mkdir -p "$WWW/files"
+	echo "remote data" >"$WWW/files/data.txt"
+	touch -d '2021-02-03 04:05:06 UTC' "$WWW/files/data.txt"
+	mkdir -p "$TEST_TMP/arch"
+	echo inside >"$TEST_TMP/arch/inner"
+	tar -C "$TEST_TMP/arch" -czf "$WWW/files/a.tar.gz" inner
+	# a free port, from the kernel: the server binds port 0 and says which
+	python3 -c '
+import functools, http.server, os, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+h.log_message = lambda *a: None
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2] + ".tmp", "w").write(str(s.server_port))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()
+' "$WWW" "$TEST_TMP/port" >/dev/null 2>&1 &
+	SERVER_PID=$!
+	timeout 20 sh -c "until [ -s '$TEST_TMP/port' ]; do sleep 0.05; done"
+	URL=http://127.0.0.1:$(cat "$TEST_TMP/port")
+}
+
+teardown() {
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	build_teardown
+}
+
+# A port nothing listens on: one the kernel just gave out, closed again.
+closed_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+@test "ADD URL: named from the path, 0600 root's, Last-Modified time, not unpacked" {
+	cat >"$CTX/Dockerfile" <<DF
+FROM busybox:1.38.0-musl
+ADD $URL/files/data.txt /dl/
+ADD $URL/files/data.txt?v=1 /named
+ADD $URL/files/a.tar.gz /dl/
+ADD --chmod=644 --chown=1000:1001 $URL/files/data.txt /owned.txt
+ADD $URL/ /root-url/
+DF
+	run B build -t url:1 "$CTX"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run_in url:1 'stat -c "%n %a %u:%g %Y" /dl/data.txt /named /dl/a.tar.gz /owned.txt; cat /dl/data.txt /named; ls /root-url; ls /dl'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/dl/data.txt 600 0:0 1612325106" ]
+	[ "${lines[1]}" = "/named 600 0:0 1612325106" ]
+	[[ "${lines[2]}" == "/dl/a.tar.gz 600 0:0 "* ]]
+	[ "${lines[3]}" = "/owned.txt 644 1000:1001 1612325106" ]
+	[ "${lines[4]}" = "remote data" ]
+	[ "${lines[5]}" = "remote data" ]
+	# a URL with no path: BuildKit's name for it
+	[ "${lines[6]}" = "__unnamed__" ]
+	# the archive stays an archive
+	[ "$(echo "${lines[@]:7}")" = "a.tar.gz data.txt" ]
+	assert_nothing_left
+}
+
+@test "ADD URL: the content is in the cache key, --checksum is checked" {
+	cat >"$CTX/Dockerfile" <<DF
+FROM busybox:1.38.0-musl
+ADD $URL/files/data.txt /d.txt
+RUN cat /d.txt > /copy
+DF
+	run B build -t url:c "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(step_status 2)$(step_status 3)" = "DONEDONE" ]
+	run B build -t url:c "$CTX"
+	echo "$output"
+	[ "$(step_status 2)$(step_status 3)" = "CACHEDCACHED" ]
+	# a new time alone is the same file; new content is a new step
+	touch "$WWW/files/data.txt"
+	run B build -t url:c "$CTX"
+	[ "$(step_status 2)$(step_status 3)" = "CACHEDCACHED" ]
+	echo "changed" >"$WWW/files/data.txt"
+	run B build -t url:c "$CTX"
+	echo "$output"
+	[ "$(step_status 2)$(step_status 3)" = "DONEDONE" ]
+	run_in url:c 'cat /copy'
+	echo "$output"
+	[ "$output" = changed ]
+
+	local sum
+	sum=sha256:$(sha256sum "$WWW/files/data.txt" | cut -d' ' -f1)
+	printf 'FROM busybox:1.38.0-musl\nADD --checksum=%s %s/files/data.txt /d.txt\n' "$sum" "$URL" >"$CTX/Dockerfile"
+	run B build -q "$CTX"
+	[ "$status" -eq 0 ]
+	local bad=sha256:$(printf '%064d' 0)
+	printf 'FROM busybox:1.38.0-musl\nADD --checksum=%s %s/files/data.txt /d.txt\n' "$bad" "$URL" >"$CTX/Dockerfile"
+	run B build -t url:bad "$CTX"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "${lines[-1]}" == "berth: step 2/2 ADD "*" /d.txt: $URL/files/data.txt: checksum mismatch: got $sum, want $bad" ]]
+	touch "$CTX/local"
+	printf 'FROM busybox:1.38.0-musl\nADD --checksum=%s local /l\n' "$sum" >"$CTX/Dockerfile"
+	run B build -t url:bad "$CTX"
+	[ "$status" -ne 0 ]
+	[[ "${lines[-1]}" == *"ADD --checksum: \`local\` is not a URL"* ]]
+	run B images --format '{{.Repository}}:{{.Tag}}'
+	[[ "$output" != *"url:bad"* ]]
+	assert_nothing_left
+}
+
+@test "ADD URL: a server that isn't there or says 404 fails the step in one line" {
+	local port
+	port=$(closed_port)
+	printf 'FROM busybox:1.38.0-musl\nADD http://127.0.0.1:%s/x.txt /x.txt\n' "$port" >"$CTX/Dockerfile"
+	run B build -t url:off "$CTX"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^berth: ' <<<"$output")" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: step 2/2 ADD http://127.0.0.1:$port/x.txt /x.txt: fetching http://127.0.0.1:$port/x.txt: "*"onnect"* ]]
+	printf 'FROM busybox:1.38.0-musl\nADD %s/nothere /x\n' "$URL" >"$CTX/Dockerfile"
+	run B build -t url:404 "$CTX"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: step 2/2 ADD $URL/nothere /x: fetching $URL/nothere: "*"404"* ]]
+	printf 'FROM busybox:1.38.0-musl\nADD git@example.invalid:x/y.git /y\n' >"$CTX/Dockerfile"
+	run B build -t url:git "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == *"git repositories are not supported"* ]]
+	run B images --format '{{.Repository}}:{{.Tag}}'
+	[[ "$output" != *"url:"* ]]
+	assert_nothing_left
+}
