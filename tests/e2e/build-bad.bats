@@ -28,6 +28,9 @@ RUN echo before
 RUN echo partial > /partial && exit 3
 RUN echo never
 DF
+	local layers images
+	layers=$(ls "$ROOT/layers" | wc -l)
+	images=$(B images -q | wc -l)
 	run B build -t bad:1 "$CTX"
 	assert_fails_with "berth: step 4/5 RUN echo partial > /partial && exit 3: exited with status 3"
 	[[ "$output" == *before* ]]
@@ -36,6 +39,12 @@ DF
 	assert_nothing_left
 	# no layer holds the failed step's file
 	[ -z "$(find "$ROOT/layers" -name partial)" ]
+	# the steps before it made no layer (ENV, a RUN that wrote nothing)
+	# and the store holds no new layer or image
+	[ "$(ls "$ROOT/layers" | wc -l)" -eq "$layers" ]
+	[ "$(B images -q | wc -l)" -eq "$images" ]
+	run B ps -a -q
+	[ -z "$output" ]
 	# RUN false, the classic
 	printf 'FROM busybox:1.38.0-musl\nRUN false\n' >"$CTX/Dockerfile"
 	run B build -t bad:2 "$CTX"
