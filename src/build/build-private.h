@@ -40,6 +40,19 @@ struct build_stage {
         char *base_id;              /* FROM's image ID, or NULL */
 };
 
+/* progress.c: the tty view's state */
+#define BUILD_VIEW_TAIL 20
+struct build_view {
+        bool live;  /* a running step is drawn */
+        char *line; /* "#N [stage i/n] INSTRUCTION" */
+        double t0, drawn;
+        size_t rows;                 /* drawn, to go back up over */
+        char *tail[BUILD_VIEW_TAIL]; /* the step's last output lines */
+        size_t n_tail;
+        char partial[1024]; /* the line being written */
+        size_t plen;
+};
+
 struct builder {
         const struct build_options *o;
         FILE *out;
@@ -60,6 +73,7 @@ struct builder {
         struct build_fetched **fetched;
         size_t n_fetched;
         bool curl_ready;
+        struct build_view view;
 };
 
 /* executor.c */
@@ -80,6 +94,17 @@ void build_stage_clear(struct build_stage *st);
  * 1 unpacked, 0 not an archive (copy it as a file). */
 int build_archive_extract(struct builder *b, int fd, int root, const char *dest,
                           struct berth_error **err);
+
+/* progress.c: a step starts (b->step counts it) and ends */
+void build_progress_begin(struct builder *b, const struct build_stage *st, const char *text);
+void build_progress_end(struct builder *b, bool cached);
+/* RUN's output, for the tty view; tick redraws its time */
+void build_progress_output(struct builder *b, const char *buf, size_t n);
+void build_progress_tick(struct builder *b);
+/* The build failed: the tty view marks the step ERROR, with its output's
+ * last lines. */
+void build_progress_fail(struct builder *b);
+void build_progress_release(struct builder *b);
 
 /* fetch.c: ADD's URLs (http and https), each fetched once per build. */
 struct build_fetched {

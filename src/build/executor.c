@@ -149,38 +149,9 @@ void build_history_add(struct build_stage *st, const char *created, const char *
 
 /* ---- progress ---- */
 
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static bool quiet(const struct builder *b)
 {
         return b->o->progress == BUILD_PROGRESS_QUIET;
-}
-
-static void step_begin(struct builder *b, struct build_stage *st, const char *text)
-{
-        b->step++;
-        if (quiet(b))
-                return;
-        _cleanup_free_ char *label =
-            st->name ? xstrdup(st->name) : xasprintf("stage-%zu", st->index);
-        fprintf(b->out, "#%zu [%s %zu/%zu] %s\n", b->step, label, b->step, b->total, text);
-        fflush(b->out);
-}
-
-static void step_end(struct builder *b, bool cached, double t0)
-{
-        if (quiet(b))
-                return;
-        if (cached)
-                fprintf(b->out, "#%zu CACHED\n", b->step);
-        else
-                fprintf(b->out, "#%zu DONE %.1fs\n", b->step, now_s() - t0);
-        fflush(b->out);
 }
 
 /* ---- ARG ---- */
@@ -371,8 +342,7 @@ static int run_onbuild(struct builder *b, struct build_stage *st, char **trigger
 
 static int do_from(struct builder *b, struct build_stage *st, struct berth_error **err)
 {
-        double t0 = now_s();
-        step_begin(b, st, st->from->original);
+        build_progress_begin(b, st, st->from->original);
         const char *platform = NULL;
         if (build_flag_get(st->from, "platform", &platform) == 1 && platform != NULL) {
                 _cleanup_free_ char *p = NULL;
@@ -420,7 +390,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
         bool cached = !b->o->no_cache && build_cache_get(b, st->key, &ce) == 1;
         if (!cached && !b->o->no_cache && build_cache_put(b, st->key, &ce, err) < 0)
                 return berth_err_ret(*err);
-        step_end(b, cached, t0);
+        build_progress_end(b, cached);
         _cleanup_strv_ char **t = triggers;
         b->total += strv_len(t);
         if (t != NULL && !quiet(b)) {
@@ -735,8 +705,7 @@ static int do_workdir(struct builder *b, struct build_stage *st, const char *pat
 static int step_run(struct builder *b, struct build_stage *st, const struct build_instruction *in,
                     struct berth_error **err)
 {
-        double t0 = now_s();
-        step_begin(b, st, in->original);
+        build_progress_begin(b, st, in->original);
         if (in->kind == BUILD_INSTR_ARG)
                 for (size_t i = 0; i < in->n_args; i++)
                         if (do_arg(b, st, in->args[i], err) < 0)
@@ -858,7 +827,7 @@ static int step_run(struct builder *b, struct build_stage *st, const struct buil
         }
         memcpy(st->key, key, IMAGE_DIGEST_LEN);
         build_history_add(st, created, text, !added);
-        step_end(b, cached, t0);
+        build_progress_end(b, cached);
         return 0;
 }
 
@@ -1054,6 +1023,7 @@ static int prepare_work(struct builder *b, struct berth_error **err)
 static void builder_release(struct builder *b)
 {
         build_fetch_release(b);
+        build_progress_release(b);
         if (b->work != NULL) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 util_path_remove_tree(AT_FDCWD, b->work, &scratch);
@@ -1162,6 +1132,8 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
         umask(mask);
         if (r >= 0 && build_interrupted())
                 r = berth_err(err, EINTR, "interrupted by signal %d", build_interrupted());
+        if (r < 0)
+                build_progress_fail(&b);
         builder_release(&b);
         build_signals_restore();
         return r;
