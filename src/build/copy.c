@@ -245,8 +245,7 @@ static int add_source(struct copy_job *j, const char *name, const char *shown,
                 if (walk(j, s, dfd, "", err) < 0)
                         return berth_err_ret(*err);
         } else if (!S_ISREG(st.st_mode)) {
-                return berth_err(err, EINVAL, "%s: `%s` is not a file or directory", j->in->name,
-                                 shown);
+                return berth_err(err, 0, "%s: `%s` is not a file or directory", j->in->name, shown);
         }
         s->fd = steal_fd(&fd);
         return 0;
@@ -285,8 +284,7 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                                     strstr(w, j->in->heredocs[k].name) != NULL)
                                         h = &j->in->heredocs[k];
                         if (h == NULL)
-                                return berth_err(err, EINVAL, "%s: no heredoc for `%s`",
-                                                 j->in->name, w);
+                                return berth_err(err, 0, "%s: no heredoc for `%s`", j->in->name, w);
                         j->src = xrealloc(j->src, (j->n_src + 1) * sizeof(*j->src));
                         struct copy_source *s = &j->src[j->n_src++];
                         memset(s, 0, sizeof(*s));
@@ -647,7 +645,7 @@ static int parse_mode(const char *s, mode_t *out, struct berth_error **err)
         char *end = NULL;
         unsigned long v = strtoul(s, &end, 8);
         if (*s == '\0' || *end != '\0' || v > 07777)
-                return berth_err(err, EINVAL, "--chmod=%s: expected an octal mode", s);
+                return berth_err(err, 0, "--chmod=%s: expected an octal mode", s);
         *out = (mode_t)v;
         return 0;
 }
@@ -679,8 +677,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
             build_expand(b, st, flag, &want_sum, err) < 0)
                 return berth_err_ret(*err);
         if (build_flag_get(in, "exclude", &flag) == 1 || build_flag_get(in, "parents", &flag) == 1)
-                return berth_err(err, ENOTSUP, "%s: --exclude and --parents are not supported",
-                                 in->name);
+                return berth_err(err, 0, "%s: --exclude and --parents are not supported", in->name);
         if (chown_spec != NULL) {
                 j.chown = true;
                 if (m != NULL) {
@@ -702,7 +699,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                         r = build_stage_from_image(b, &tmp, from, err);
                         fs = &tmp;
                 } else if (!fs->built) {
-                        r = berth_err(err, EINVAL, "--from=%s: that stage is not built yet", from);
+                        r = berth_err(err, 0, "--from=%s: that stage is not built yet", from);
                 }
                 if (r >= 0)
                         r = build_mount_open(b, fs, &fm, err);

@@ -242,14 +242,14 @@ static int from_image(struct builder *b, struct build_stage *st, const char *ref
         json_error_t jerr;
         st->image = json_loads(d->config_json, 0, &jerr);
         if (!json_is_object(st->image))
-                return berth_err(err, EINVAL, "image %s: config is not a JSON object", ref);
+                return berth_err(err, 0, "image %s: config is not a JSON object", ref);
         const struct image_config *c = d->summary.config;
         if ((c->architecture && strcmp(c->architecture, "amd64") != 0) ||
             (c->os && strcmp(c->os, "linux") != 0))
-                return berth_err(err, EINVAL, "image %s is %s/%s, berth builds linux/amd64 only",
-                                 ref, c->os, c->architecture);
+                return berth_err(err, 0, "image %s is %s/%s, berth builds linux/amd64 only", ref,
+                                 c->os, c->architecture);
         if (d->manifest->n_layers != c->n_diff_ids)
-                return berth_err(err, EINVAL, "image %s: %zu layers but %zu diff_ids", ref,
+                return berth_err(err, 0, "image %s: %zu layers but %zu diff_ids", ref,
                                  d->manifest->n_layers, c->n_diff_ids);
         st->layers = xcalloc(c->n_diff_ids + 1, sizeof(*st->layers));
         for (size_t i = 0; i < c->n_diff_ids; i++) {
@@ -329,8 +329,7 @@ static int run_onbuild(struct builder *b, struct build_stage *st, char **trigger
                         const struct build_instruction *in = &df->instrs[i];
                         if (in->kind == BUILD_INSTR_FROM || in->kind == BUILD_INSTR_ONBUILD ||
                             in->kind == BUILD_INSTR_MAINTAINER)
-                                return berth_err(err, EINVAL,
-                                                 "ONBUILD: %s isn't allowed as a trigger",
+                                return berth_err(err, 0, "ONBUILD: %s isn't allowed as a trigger",
                                                  in->name);
                         if (build_instruction_validate(df, in, err) < 0 ||
                             run_instruction(b, st, in, err) < 0)
@@ -349,7 +348,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
                 if (expand_global(b, platform, &p, err) < 0)
                         return berth_err_ret(*err);
                 if (strcmp(p, "linux/amd64") != 0 && strcmp(p, "linux/x86_64") != 0)
-                        return berth_err(err, EINVAL,
+                        return berth_err(err, 0,
                                          "FROM --platform=%s: berth builds linux/amd64 only", p);
         }
         _cleanup_free_ char *ref = from_ref(b, st, err);
@@ -431,12 +430,12 @@ static int parse_duration(const char *s, int64_t *out, struct berth_error **err)
         double total = 0;
         const char *p = s;
         if (*p == '\0')
-                return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                return berth_err(err, 0, "invalid duration `%s`", s);
         while (*p) {
                 char *end = NULL;
                 double v = strtod(p, &end);
                 if (end == p)
-                        return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                        return berth_err(err, 0, "invalid duration `%s`", s);
                 p = end;
                 double unit;
                 if (strncmp(p, "ns", 2) == 0)
@@ -454,7 +453,7 @@ static int parse_duration(const char *s, int64_t *out, struct berth_error **err)
                 else if (v == 0 && *p == '\0')
                         unit = 0;
                 else
-                        return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                        return berth_err(err, 0, "invalid duration `%s`", s);
                 total += v * unit;
         }
         *out = (int64_t)total;
@@ -615,7 +614,7 @@ static int do_meta(struct builder *b, struct build_stage *st, const struct build
                 return 0;
         }
         default:
-                return berth_err(err, EINVAL, "%s: not a config instruction", in->name);
+                return berth_err(err, 0, "%s: not a config instruction", in->name);
         }
 }
 
@@ -863,7 +862,7 @@ static int split_stages(struct builder *b, struct berth_error **err)
                 }
                 if (!seen_from) {
                         if (in->kind != BUILD_INSTR_ARG)
-                                return berth_err(err, EINVAL,
+                                return berth_err(err, 0,
                                                  "%s:%d: %s before the first FROM (only ARG may "
                                                  "come first)",
                                                  b->df_name, in->start_line, in->name);
@@ -877,7 +876,7 @@ static int split_stages(struct builder *b, struct berth_error **err)
                 st->instrs[st->n_instrs++] = in;
         }
         if (b->n_stages == 0)
-                return berth_err(err, EINVAL, "%s: no FROM instruction", b->df_name);
+                return berth_err(err, 0, "%s: no FROM instruction", b->df_name);
         return 0;
 }
 
@@ -967,7 +966,7 @@ static int load_dockerfile(struct builder *b, struct berth_error **err)
         _cleanup_close_ int fd =
             util_path_open_in_root(b->ctx_fd, "Dockerfile", O_RDONLY, 0, &scratch);
         if (fd < 0)
-                return berth_err(err, ENOENT, "no Dockerfile in the build context (use -f)");
+                return berth_err(err, 0, "no Dockerfile in the build context (use -f)");
         _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", fd);
         return build_dockerfile_parse_file(AT_FDCWD, path, b->df_name, 0, &b->df, err);
 }
@@ -1048,13 +1047,13 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
 {
         if (b->o->platform != NULL && strcmp(b->o->platform, "linux/amd64") != 0 &&
             strcmp(b->o->platform, "linux/x86_64") != 0)
-                return berth_err(err, EINVAL, "--platform %s: berth builds linux/amd64 images only",
+                return berth_err(err, 0, "--platform %s: berth builds linux/amd64 images only",
                                  b->o->platform);
         if (prepare_work(b, err) < 0 || build_context_open(b, err) < 0 ||
             load_dockerfile(b, err) < 0)
                 return berth_err_ret(*err);
         if (b->df->n_instrs == 0)
-                return berth_err(err, EINVAL, "%s: the Dockerfile is empty (no instructions)",
+                return berth_err(err, 0, "%s: the Dockerfile is empty (no instructions)",
                                  b->df_name);
         for (size_t i = 0; i < b->df->n_instrs; i++)
                 if (build_instruction_validate(b->df, &b->df->instrs[i], err) < 0)
@@ -1065,7 +1064,7 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
         if (b->o->target != NULL) {
                 target = stage_by_name(b, b->o->target, b->n_stages);
                 if (target == NULL || target->name == NULL)
-                        return berth_err(err, EINVAL, "--target %s: no stage of that name",
+                        return berth_err(err, 0, "--target %s: no stage of that name",
                                          b->o->target);
         }
         if (mark_needed(b, target, err) < 0)
@@ -1120,8 +1119,8 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
                 char *end = NULL;
                 long long v = strtoll(sde, &end, 10);
                 if (*end != '\0' || v < 0) {
-                        return berth_err(err, EINVAL,
-                                         "SOURCE_DATE_EPOCH=%s: not a number of seconds", sde);
+                        return berth_err(err, 0, "SOURCE_DATE_EPOCH=%s: not a number of seconds",
+                                         sde);
                 }
                 b.epoch = v;
         }

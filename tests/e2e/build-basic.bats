@@ -176,9 +176,18 @@ DF
 	run B build --platform linux/arm64 "$CTX"
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"linux/amd64 images only"* ]]
+	[ "$output" = "berth: --platform linux/arm64: berth builds linux/amd64 images only" ]
 	run B build --platform linux/amd64 -q "$CTX"
 	[ "$status" -eq 0 ]
+	printf 'FROM --platform=linux/arm64 busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
+	run B build -t plat "$CTX"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "berth: step 1/1 FROM --platform=linux/arm64 busybox:1.38.0-musl: FROM --platform=linux/arm64: berth builds linux/amd64 only" ]
+	printf 'FROM --platform=linux/amd64 busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
+	run B build -q "$CTX"
+	[ "$status" -eq 0 ]
+	assert_nothing_left
 }
 
 @test "build: --progress tty is a live view on a terminal; auto is plain when piped" {
