@@ -592,8 +592,12 @@ static int write_source(struct copy_job *j, int root, struct copy_source *s, con
                 return write_file(j, root, target, fd, NULL, &s->e[0].st, err);
         }
         /* A directory: its content goes to dest, made with its own mode
-         * and owner unless dest already is a directory. */
-        if (write_dir(j, root, dest, &s->e[0].st, true, err) < 0)
+         * and owner (or --chown's and --chmod's) unless dest already is a
+         * directory; `dest/` names the same directory. */
+        _cleanup_free_ char *dir = xstrdup(dest);
+        for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+                dir[l - 1] = '\0';
+        if (write_dir(j, root, dir, &s->e[0].st, true, err) < 0)
                 return berth_err_ret(*err);
         for (size_t k = 1; k < s->n; k++) {
                 const struct copy_entry *e = &s->e[k];
