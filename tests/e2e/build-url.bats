@@ -28,6 +28,8 @@ s.serve_forever()
 	SERVER_PID=$!
 	timeout 20 sh -c "until [ -s '$TEST_TMP/port' ]; do sleep 0.05; done"
 	URL=http://127.0.0.1:$(cat "$TEST_TMP/port")
+	# straight to the test's server, whatever proxy the machine has
+	export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 }
 
 teardown() {
@@ -51,11 +53,12 @@ ADD $URL/files/data.txt?v=1 /named
 ADD $URL/files/a.tar.gz /dl/
 ADD --chmod=644 --chown=1000:1001 $URL/files/data.txt /owned.txt
 ADD $URL/ /root-url/
+ADD $URL/files/data.txt $URL/files/a.tar.gz /multi/
 DF
 	run B build -t url:1 "$CTX"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run_in url:1 'stat -c "%n %a %u:%g %Y" /dl/data.txt /named /dl/a.tar.gz /owned.txt; cat /dl/data.txt /named; ls /root-url; ls /dl'
+	run_in url:1 'stat -c "%n %a %u:%g %Y" /dl/data.txt /named /dl/a.tar.gz /owned.txt; cat /dl/data.txt /named; ls /root-url; ls /dl; ls /multi'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "/dl/data.txt 600 0:0 1612325106" ]
@@ -67,7 +70,9 @@ DF
 	# a URL with no path: BuildKit's name for it
 	[ "${lines[6]}" = "__unnamed__" ]
 	# the archive stays an archive
-	[ "$(echo "${lines[@]:7}")" = "a.tar.gz data.txt" ]
+	[ "$(echo "${lines[@]:7:2}")" = "a.tar.gz data.txt" ]
+	# several URLs into one directory
+	[ "$(echo "${lines[@]:9}")" = "a.tar.gz data.txt" ]
 	assert_nothing_left
 }
 
