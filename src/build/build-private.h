@@ -114,6 +114,8 @@ struct build_fetched {
         char digest[IMAGE_DIGEST_LEN];
 };
 bool build_is_url(const char *s);
+/* The last element of the URL's decoded path ("__unnamed__" for none). */
+char *build_url_file_name(const char *url);
 int build_fetch(struct builder *b, const char *url, const struct build_fetched **out,
                 struct berth_error **err);
 void build_fetch_release(struct builder *b);

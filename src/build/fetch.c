@@ -52,8 +52,7 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
         return build_interrupted() != 0;
 }
 
-/* The last element of the URL's (decoded) path. */
-static char *url_file_name(const char *url)
+char *build_url_file_name(const char *url)
 {
         CURLU *u = curl_url();
         char *path = NULL;
@@ -143,7 +142,7 @@ int build_fetch(struct builder *b, const char *url, const struct build_fetched *
         }
         struct build_fetched *f = xcalloc(1, sizeof(*f));
         f->url = xstrdup(url);
-        f->name = url_file_name(url);
+        f->name = build_url_file_name(url);
         f->fd = -1;
         int r = fetch(b, f, err);
         b->fetched = xrealloc(b->fetched, (b->n_fetched + 1) * sizeof(*b->fetched));
