@@ -15,29 +15,42 @@ setup() {
 	mkdir -p "$TEST_TMP/arch"
 	echo inside >"$TEST_TMP/arch/inner"
 	tar -C "$TEST_TMP/arch" -czf "$WWW/files/a.tar.gz" inner
-	# a free port, from the kernel: the server binds port 0 and says which
-	python3 -c '
-import functools, http.server, os, sys
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-h.log_message = lambda *a: None
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
-open(sys.argv[2] + ".tmp", "w").write(str(s.server_port))
-os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-s.serve_forever()
-' "$WWW" "$TEST_TMP/port" >/dev/null 2>&1 &
-	SERVER_PID=$!
-	timeout 20 sh -c "until [ -s '$TEST_TMP/port' ]; do sleep 0.05; done"
-	URL=http://127.0.0.1:$(cat "$TEST_TMP/port")
-	# straight to the test's server, whatever proxy the machine has
+	SERVER_PIDS=()
+	serve http
+	URL=http://127.0.0.1:$PORT
+	# straight to the test's servers, whatever proxy the machine has
 	export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 }
 
 teardown() {
-	if [ -n "${SERVER_PID:-}" ]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "${SERVER_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	build_teardown
+}
+
+# Serve $WWW on a free port of 127.0.0.1 (the server binds port 0 and
+# says which) into $PORT.  $1 https: with $TEST_TMP/cert.pem.
+serve() {
+	local portfile=$TEST_TMP/port-$1
+	python3 -c '
+import functools, http.server, os, ssl, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+h.log_message = lambda *a: None
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+if sys.argv[3] == "https":
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(sys.argv[4], sys.argv[5])
+    s.socket = c.wrap_socket(s.socket, server_side=True)
+open(sys.argv[2] + ".tmp", "w").write(str(s.server_port))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()
+' "$WWW" "$portfile" "$1" "$TEST_TMP/cert.pem" "$TEST_TMP/key.pem" >/dev/null 2>&1 3>&- &
+	SERVER_PIDS+=($!)
+	timeout 20 sh -c "until [ -s '$portfile' ]; do sleep 0.05; done"
+	PORT=$(cat "$portfile")
 }
 
 # A port nothing listens on: one the kernel just gave out, closed again.
@@ -121,7 +134,7 @@ DF
 	assert_nothing_left
 }
 
-@test "ADD URL: a server that isn't there or says 404 fails the step in one line" {
+@test "ADD URL: a server that isn't there, says 404 or isn't trusted fails the step in one line" {
 	local port
 	port=$(closed_port)
 	printf 'FROM busybox:1.38.0-musl\nADD http://127.0.0.1:%s/x.txt /x.txt\n' "$port" >"$CTX/Dockerfile"
@@ -135,6 +148,19 @@ DF
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "berth: step 2/2 ADD $URL/nothere /x: fetching $URL/nothere: "*"404"* ]]
+	# https: a certificate this machine doesn't trust is refused
+	require_cmd openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 \
+		-keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" 2>/dev/null
+	serve https
+	port=$PORT
+	printf 'FROM busybox:1.38.0-musl\nADD https://127.0.0.1:%s/files/data.txt /x\n' "$port" >"$CTX/Dockerfile"
+	run B build -t url:tls "$CTX"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^berth: ' <<<"$output")" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: step 2/2 ADD https://127.0.0.1:$port/files/data.txt /x: fetching https://127.0.0.1:$port/files/data.txt: SSL certificate problem: self"*"signed certificate" ]]
 	printf 'FROM busybox:1.38.0-musl\nADD git@example.invalid:x/y.git /y\n' >"$CTX/Dockerfile"
 	run B build -t url:git "$CTX"
 	[ "$status" -eq 1 ]
