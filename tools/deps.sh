@@ -8,10 +8,11 @@ packages=(
 	# build
 	gcc meson ninja-build pkg-config clang-format
 	libjansson-dev libcap-dev libseccomp-dev libarchive-dev libssl-dev
-	zlib1g-dev libzstd-dev
+	zlib1g-dev libzstd-dev libcurl4-openssl-dev
 	# tests
 	libcmocka-dev bats busybox-static iproute2 nftables procps util-linux
 	tar gzip zstd xz-utils bzip2 jq python3 strace
+	openssl # a self-signed certificate for ADD's https test
 	golang-github-containers-common # a real seccomp profile for unit tests
 	python3-jsonschema # OCI schema checks in unit tests
 	# image interop tests and bench/load (works offline: podman load/save)

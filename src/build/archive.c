@@ -57,14 +57,13 @@ static int decompress(int in_fd, const char *dir, int *out, struct berth_error *
         int r = 0;
         if (archive_read_open_fd(a, in_fd, 65536) != ARCHIVE_OK ||
             archive_read_next_header(a, &e) != ARCHIVE_OK) {
-                r = berth_err(err, EINVAL, "decompressing: %s", archive_error_string(a));
+                r = berth_err(err, 0, "decompressing: %s", archive_error_string(a));
         } else {
                 char buf[65536];
                 for (;;) {
                         la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
                         if (n < 0) {
-                                r = berth_err(err, EINVAL, "decompressing: %s",
-                                              archive_error_string(a));
+                                r = berth_err(err, 0, "decompressing: %s", archive_error_string(a));
                                 break;
                         }
                         if (n == 0)

@@ -40,6 +40,19 @@ struct build_stage {
         char *base_id;              /* FROM's image ID, or NULL */
 };
 
+/* progress.c: the tty view's state */
+#define BUILD_VIEW_TAIL 20
+struct build_view {
+        bool live;  /* a running step is drawn */
+        char *line; /* "#N [stage i/n] INSTRUCTION" */
+        double t0, drawn;
+        size_t rows;                 /* drawn, to go back up over */
+        char *tail[BUILD_VIEW_TAIL]; /* the step's last output lines */
+        size_t n_tail;
+        char partial[1024]; /* the line being written */
+        size_t plen;
+};
+
 struct builder {
         const struct build_options *o;
         FILE *out;
@@ -57,6 +70,10 @@ struct builder {
         size_t step, total;
         int64_t epoch; /* SOURCE_DATE_EPOCH, or -1 */
         unsigned seq;  /* per-step work names */
+        struct build_fetched **fetched;
+        size_t n_fetched;
+        bool curl_ready;
+        struct build_view view;
 };
 
 /* executor.c */
@@ -77,6 +94,31 @@ void build_stage_clear(struct build_stage *st);
  * 1 unpacked, 0 not an archive (copy it as a file). */
 int build_archive_extract(struct builder *b, int fd, int root, const char *dest,
                           struct berth_error **err);
+
+/* progress.c: a step starts (b->step counts it) and ends */
+void build_progress_begin(struct builder *b, const struct build_stage *st, const char *text);
+void build_progress_end(struct builder *b, bool cached);
+/* RUN's output, for the tty view; tick redraws its time */
+void build_progress_output(struct builder *b, const char *buf, size_t n);
+void build_progress_tick(struct builder *b);
+/* The build failed: the tty view marks the step ERROR, with its output's
+ * last lines. */
+void build_progress_fail(struct builder *b);
+void build_progress_release(struct builder *b);
+
+/* fetch.c: ADD's URLs (http and https), each fetched once per build. */
+struct build_fetched {
+        char *url;
+        char *name; /* the URL path's last element, or "__unnamed__" */
+        int fd;     /* the content: an unnamed file in the work dir */
+        char digest[IMAGE_DIGEST_LEN];
+};
+bool build_is_url(const char *s);
+/* The last element of the URL's decoded path ("__unnamed__" for none). */
+char *build_url_file_name(const char *url);
+int build_fetch(struct builder *b, const char *url, const struct build_fetched **out,
+                struct berth_error **err);
+void build_fetch_release(struct builder *b);
 
 /* step.c: a step's writable overlay over the stage's layers */
 struct build_mount {

@@ -77,8 +77,7 @@ int build_context_open(struct builder *b, struct berth_error **err)
         if (strcmp(c, "-") == 0) {
                 if (b->o->dockerfile != NULL && strcmp(b->o->dockerfile, "-") == 0)
                         return berth_err(
-                            err, EINVAL,
-                            "the context and the Dockerfile can't both come from stdin");
+                            err, 0, "the context and the Dockerfile can't both come from stdin");
                 /* Docker's `build - < Dockerfile`: stdin is either a tar
                  * (maybe compressed) or the Dockerfile of an empty context. */
                 _cleanup_close_ int tmp = -1;
@@ -111,8 +110,8 @@ int build_context_open(struct builder *b, struct berth_error **err)
                         if (extract(b, fd, c, err) < 0)
                                 return berth_err_ret(*err);
                 } else {
-                        return berth_err(err, EINVAL,
-                                         "build context `%s`: not a directory or a tarball", c);
+                        return berth_err(err, 0, "build context `%s`: not a directory or a tarball",
+                                         c);
                 }
         }
         _cleanup_error_ struct berth_error *scratch = NULL;

@@ -5,7 +5,8 @@
  * any symlink below the named source; destinations are resolved inside the
  * step's rootfs, as a container would see them.  The same walk computes
  * the content checksum the cache keys on: names, types, modes, owners,
- * symlink targets and file contents, never mtimes.
+ * symlink targets and file contents, never mtimes.  ADD's URLs are
+ * fetched (fetch.c) and then are sources like the others.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,8 @@ struct copy_source {
         bool is_dir;
         struct copy_entry *e; /* sorted, parents first */
         size_t n;
-        char *heredoc; /* COPY <<EOF: the content, expanded unless quoted */
+        char *heredoc;                   /* COPY <<EOF: the content, expanded unless quoted */
+        const struct build_fetched *url; /* ADD URL: the builder's */
 };
 
 struct copy_job {
@@ -243,10 +245,31 @@ static int add_source(struct copy_job *j, const char *name, const char *shown,
                 if (walk(j, s, dfd, "", err) < 0)
                         return berth_err_ret(*err);
         } else if (!S_ISREG(st.st_mode)) {
-                return berth_err(err, EINVAL, "%s: `%s` is not a file or directory", j->in->name,
-                                 shown);
+                return berth_err(err, 0, "%s: `%s` is not a file or directory", j->in->name, shown);
         }
         s->fd = steal_fd(&fd);
+        return 0;
+}
+
+/* Remote files are 0600 and root's (BuildKit's), dated Last-Modified. */
+static int add_url_source(struct copy_job *j, const char *url, struct berth_error **err)
+{
+        const struct build_fetched *f = NULL;
+        if (build_fetch(j->b, url, &f, err) < 0)
+                return berth_err_ret(*err);
+        struct stat st;
+        if (fstat(f->fd, &st) < 0)
+                return berth_err(err, errno, "fetching %s", url);
+        st.st_mode = S_IFREG | 0600;
+        st.st_uid = 0;
+        st.st_gid = 0;
+        j->src = xrealloc(j->src, (j->n_src + 1) * sizeof(*j->src));
+        struct copy_source *s = &j->src[j->n_src++];
+        memset(s, 0, sizeof(*s));
+        s->name = xstrdup(f->name);
+        s->fd = -1;
+        s->url = f;
+        add_entry(s, "", &st, NULL);
         return 0;
 }
 
@@ -261,8 +284,7 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                                     strstr(w, j->in->heredocs[k].name) != NULL)
                                         h = &j->in->heredocs[k];
                         if (h == NULL)
-                                return berth_err(err, EINVAL, "%s: no heredoc for `%s`",
-                                                 j->in->name, w);
+                                return berth_err(err, 0, "%s: no heredoc for `%s`", j->in->name, w);
                         j->src = xrealloc(j->src, (j->n_src + 1) * sizeof(*j->src));
                         struct copy_source *s = &j->src[j->n_src++];
                         memset(s, 0, sizeof(*s));
@@ -282,12 +304,15 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
                         }
                         continue;
                 }
-                if (j->add && (strncmp(w, "http://", 7) == 0 || strncmp(w, "https://", 8) == 0 ||
-                               strncmp(w, "git@", 4) == 0))
+                if (j->add && build_is_url(w)) {
+                        if (add_url_source(j, w, err) < 0)
+                                return berth_err_ret(*err);
+                        continue;
+                }
+                if (j->add && strncmp(w, "git@", 4) == 0)
                         return berth_err(err, 0,
-                                         "ADD %s: fetching remote URLs is not supported by berth "
-                                         "build (no network access); download it into the "
-                                         "context and ADD the file",
+                                         "ADD %s: git repositories are not supported by berth "
+                                         "build; clone it into the context and ADD the directory",
                                          w);
                 _cleanup_free_ char *clean = NULL;
                 if (build_path_clean(w, &clean) < 0)
@@ -328,6 +353,12 @@ static int resolve_sources(struct copy_job *j, char **words, size_t n, struct be
 static int open_entry(struct copy_job *j, struct copy_source *s, const struct copy_entry *e,
                       struct berth_error **err)
 {
+        if (s->url != NULL) {
+                /* Its own offset: the fetched file is read once per step. */
+                _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", s->url->fd);
+                int fd = open(p, O_RDONLY | O_CLOEXEC);
+                return fd < 0 ? berth_err(err, errno, "reading the file of %s", s->url->url) : fd;
+        }
         if (*e->rel == '\0')
                 return util_path_open_in_root(j->root_fd, *s->name ? s->name : ".", O_RDONLY, 0,
                                               err);
@@ -377,7 +408,9 @@ static int checksum(struct copy_job *j, char out[IMAGE_DIGEST_LEN], struct berth
                             "%s\t%o\t%o\t%lu:%lu\t%s\n", e->rel, (unsigned)(e->st.st_mode & S_IFMT),
                             (unsigned)entry_mode(j, &e->st), uid, gid, e->link ? e->link : "");
                         image_digester_update(d, line, strlen(line));
-                        if (S_ISREG(e->st.st_mode)) {
+                        if (s->url != NULL) {
+                                image_digester_update(d, s->url->digest, strlen(s->url->digest));
+                        } else if (S_ISREG(e->st.st_mode)) {
                                 _cleanup_close_ int fd = open_entry(j, s, e, err);
                                 if (fd < 0)
                                         return berth_err_ret(*err);
@@ -549,7 +582,7 @@ static int write_source(struct copy_job *j, int root, struct copy_source *s, con
                 _cleanup_close_ int fd = open_entry(j, s, &s->e[0], err);
                 if (fd < 0)
                         return berth_err_ret(*err);
-                if (j->add && j->in_context) {
+                if (j->add && j->in_context && s->url == NULL) {
                         int r =
                             build_archive_extract(j->b, fd, root, dest_dir ? dest : target, err);
                         if (r != 0)
@@ -559,8 +592,12 @@ static int write_source(struct copy_job *j, int root, struct copy_source *s, con
                 return write_file(j, root, target, fd, NULL, &s->e[0].st, err);
         }
         /* A directory: its content goes to dest, made with its own mode
-         * and owner unless dest already is a directory. */
-        if (write_dir(j, root, dest, &s->e[0].st, true, err) < 0)
+         * and owner (or --chown's and --chmod's) unless dest already is a
+         * directory; `dest/` names the same directory. */
+        _cleanup_free_ char *dir = xstrdup(dest);
+        for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+                dir[l - 1] = '\0';
+        if (write_dir(j, root, dir, &s->e[0].st, true, err) < 0)
                 return berth_err_ret(*err);
         for (size_t k = 1; k < s->n; k++) {
                 const struct copy_entry *e = &s->e[k];
@@ -588,12 +625,31 @@ static bool is_dir_in_root(int root, const char *path)
         return fd >= 0;
 }
 
+/* ADD --checksum=sha256:...: what the URL gave must be that. */
+static int verify_checksum(struct copy_job *j, const char *want, struct berth_error **err)
+{
+        if (image_digest_validate(want, err) < 0)
+                return berth_err_wrap(err, "ADD --checksum");
+        for (size_t i = 0; i < j->n_src; i++) {
+                const struct copy_source *s = &j->src[i];
+                if (s->url == NULL)
+                        return berth_err(err, 0,
+                                         "ADD --checksum: `%s` is not a URL (only fetched files "
+                                         "are checked)",
+                                         s->name);
+                if (strcmp(s->url->digest, want) != 0)
+                        return berth_err(err, 0, "%s: checksum mismatch: got %s, want %s",
+                                         s->url->url, s->url->digest, want);
+        }
+        return 0;
+}
+
 static int parse_mode(const char *s, mode_t *out, struct berth_error **err)
 {
         char *end = NULL;
         unsigned long v = strtoul(s, &end, 8);
         if (*s == '\0' || *end != '\0' || v > 07777)
-                return berth_err(err, EINVAL, "--chmod=%s: expected an octal mode", s);
+                return berth_err(err, 0, "--chmod=%s: expected an octal mode", s);
         *out = (mode_t)v;
         return 0;
 }
@@ -608,7 +664,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                              .root_fd = b->ctx_fd,
                              .in_context = true};
         const char *flag = NULL;
-        _cleanup_free_ char *from = NULL, *chown_spec = NULL;
+        _cleanup_free_ char *from = NULL, *chown_spec = NULL, *want_sum = NULL;
         if (build_flag_get(in, "from", &flag) == 1 && flag != NULL &&
             build_expand(b, st, flag, &from, err) < 0)
                 return berth_err_ret(*err);
@@ -621,9 +677,11 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                         return berth_err_ret(*err);
                 j.chmod = true;
         }
+        if (build_flag_get(in, "checksum", &flag) == 1 && flag != NULL &&
+            build_expand(b, st, flag, &want_sum, err) < 0)
+                return berth_err_ret(*err);
         if (build_flag_get(in, "exclude", &flag) == 1 || build_flag_get(in, "parents", &flag) == 1)
-                return berth_err(err, ENOTSUP, "%s: --exclude and --parents are not supported",
-                                 in->name);
+                return berth_err(err, 0, "%s: --exclude and --parents are not supported", in->name);
         if (chown_spec != NULL) {
                 j.chown = true;
                 if (m != NULL) {
@@ -645,7 +703,7 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
                         r = build_stage_from_image(b, &tmp, from, err);
                         fs = &tmp;
                 } else if (!fs->built) {
-                        r = berth_err(err, EINVAL, "--from=%s: that stage is not built yet", from);
+                        r = berth_err(err, 0, "--from=%s: that stage is not built yet", from);
                 }
                 if (r >= 0)
                         r = build_mount_open(b, fs, &fm, err);
@@ -660,6 +718,8 @@ int build_copy(struct builder *b, struct build_stage *st, const struct build_ins
         }
         if (r >= 0)
                 r = resolve_sources(&j, words, in->n_args - 1, err);
+        if (r >= 0 && want_sum != NULL)
+                r = verify_checksum(&j, want_sum, err);
         if (r >= 0 && m == NULL)
                 r = checksum(&j, sum_out, err);
         if (r >= 0 && m != NULL) {

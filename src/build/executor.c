@@ -149,38 +149,9 @@ void build_history_add(struct build_stage *st, const char *created, const char *
 
 /* ---- progress ---- */
 
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static bool quiet(const struct builder *b)
 {
         return b->o->progress == BUILD_PROGRESS_QUIET;
-}
-
-static void step_begin(struct builder *b, struct build_stage *st, const char *text)
-{
-        b->step++;
-        if (quiet(b))
-                return;
-        _cleanup_free_ char *label =
-            st->name ? xstrdup(st->name) : xasprintf("stage-%zu", st->index);
-        fprintf(b->out, "#%zu [%s %zu/%zu] %s\n", b->step, label, b->step, b->total, text);
-        fflush(b->out);
-}
-
-static void step_end(struct builder *b, bool cached, double t0)
-{
-        if (quiet(b))
-                return;
-        if (cached)
-                fprintf(b->out, "#%zu CACHED\n", b->step);
-        else
-                fprintf(b->out, "#%zu DONE %.1fs\n", b->step, now_s() - t0);
-        fflush(b->out);
 }
 
 /* ---- ARG ---- */
@@ -271,14 +242,14 @@ static int from_image(struct builder *b, struct build_stage *st, const char *ref
         json_error_t jerr;
         st->image = json_loads(d->config_json, 0, &jerr);
         if (!json_is_object(st->image))
-                return berth_err(err, EINVAL, "image %s: config is not a JSON object", ref);
+                return berth_err(err, 0, "image %s: config is not a JSON object", ref);
         const struct image_config *c = d->summary.config;
         if ((c->architecture && strcmp(c->architecture, "amd64") != 0) ||
             (c->os && strcmp(c->os, "linux") != 0))
-                return berth_err(err, EINVAL, "image %s is %s/%s, berth builds linux/amd64 only",
-                                 ref, c->os, c->architecture);
+                return berth_err(err, 0, "image %s is %s/%s, berth builds linux/amd64 only", ref,
+                                 c->os, c->architecture);
         if (d->manifest->n_layers != c->n_diff_ids)
-                return berth_err(err, EINVAL, "image %s: %zu layers but %zu diff_ids", ref,
+                return berth_err(err, 0, "image %s: %zu layers but %zu diff_ids", ref,
                                  d->manifest->n_layers, c->n_diff_ids);
         st->layers = xcalloc(c->n_diff_ids + 1, sizeof(*st->layers));
         for (size_t i = 0; i < c->n_diff_ids; i++) {
@@ -358,8 +329,7 @@ static int run_onbuild(struct builder *b, struct build_stage *st, char **trigger
                         const struct build_instruction *in = &df->instrs[i];
                         if (in->kind == BUILD_INSTR_FROM || in->kind == BUILD_INSTR_ONBUILD ||
                             in->kind == BUILD_INSTR_MAINTAINER)
-                                return berth_err(err, EINVAL,
-                                                 "ONBUILD: %s isn't allowed as a trigger",
+                                return berth_err(err, 0, "ONBUILD: %s isn't allowed as a trigger",
                                                  in->name);
                         if (build_instruction_validate(df, in, err) < 0 ||
                             run_instruction(b, st, in, err) < 0)
@@ -371,15 +341,14 @@ static int run_onbuild(struct builder *b, struct build_stage *st, char **trigger
 
 static int do_from(struct builder *b, struct build_stage *st, struct berth_error **err)
 {
-        double t0 = now_s();
-        step_begin(b, st, st->from->original);
+        build_progress_begin(b, st, st->from->original);
         const char *platform = NULL;
         if (build_flag_get(st->from, "platform", &platform) == 1 && platform != NULL) {
                 _cleanup_free_ char *p = NULL;
                 if (expand_global(b, platform, &p, err) < 0)
                         return berth_err_ret(*err);
                 if (strcmp(p, "linux/amd64") != 0 && strcmp(p, "linux/x86_64") != 0)
-                        return berth_err(err, EINVAL,
+                        return berth_err(err, 0,
                                          "FROM --platform=%s: berth builds linux/amd64 only", p);
         }
         _cleanup_free_ char *ref = from_ref(b, st, err);
@@ -420,7 +389,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
         bool cached = !b->o->no_cache && build_cache_get(b, st->key, &ce) == 1;
         if (!cached && !b->o->no_cache && build_cache_put(b, st->key, &ce, err) < 0)
                 return berth_err_ret(*err);
-        step_end(b, cached, t0);
+        build_progress_end(b, cached);
         _cleanup_strv_ char **t = triggers;
         b->total += strv_len(t);
         if (t != NULL && !quiet(b)) {
@@ -461,12 +430,12 @@ static int parse_duration(const char *s, int64_t *out, struct berth_error **err)
         double total = 0;
         const char *p = s;
         if (*p == '\0')
-                return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                return berth_err(err, 0, "invalid duration `%s`", s);
         while (*p) {
                 char *end = NULL;
                 double v = strtod(p, &end);
                 if (end == p)
-                        return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                        return berth_err(err, 0, "invalid duration `%s`", s);
                 p = end;
                 double unit;
                 if (strncmp(p, "ns", 2) == 0)
@@ -484,7 +453,7 @@ static int parse_duration(const char *s, int64_t *out, struct berth_error **err)
                 else if (v == 0 && *p == '\0')
                         unit = 0;
                 else
-                        return berth_err(err, EINVAL, "invalid duration `%s`", s);
+                        return berth_err(err, 0, "invalid duration `%s`", s);
                 total += v * unit;
         }
         *out = (int64_t)total;
@@ -645,7 +614,7 @@ static int do_meta(struct builder *b, struct build_stage *st, const struct build
                 return 0;
         }
         default:
-                return berth_err(err, EINVAL, "%s: not a config instruction", in->name);
+                return berth_err(err, 0, "%s: not a config instruction", in->name);
         }
 }
 
@@ -735,8 +704,7 @@ static int do_workdir(struct builder *b, struct build_stage *st, const char *pat
 static int step_run(struct builder *b, struct build_stage *st, const struct build_instruction *in,
                     struct berth_error **err)
 {
-        double t0 = now_s();
-        step_begin(b, st, in->original);
+        build_progress_begin(b, st, in->original);
         if (in->kind == BUILD_INSTR_ARG)
                 for (size_t i = 0; i < in->n_args; i++)
                         if (do_arg(b, st, in->args[i], err) < 0)
@@ -858,7 +826,7 @@ static int step_run(struct builder *b, struct build_stage *st, const struct buil
         }
         memcpy(st->key, key, IMAGE_DIGEST_LEN);
         build_history_add(st, created, text, !added);
-        step_end(b, cached, t0);
+        build_progress_end(b, cached);
         return 0;
 }
 
@@ -894,7 +862,7 @@ static int split_stages(struct builder *b, struct berth_error **err)
                 }
                 if (!seen_from) {
                         if (in->kind != BUILD_INSTR_ARG)
-                                return berth_err(err, EINVAL,
+                                return berth_err(err, 0,
                                                  "%s:%d: %s before the first FROM (only ARG may "
                                                  "come first)",
                                                  b->df_name, in->start_line, in->name);
@@ -908,7 +876,7 @@ static int split_stages(struct builder *b, struct berth_error **err)
                 st->instrs[st->n_instrs++] = in;
         }
         if (b->n_stages == 0)
-                return berth_err(err, EINVAL, "%s: no FROM instruction", b->df_name);
+                return berth_err(err, 0, "%s: no FROM instruction", b->df_name);
         return 0;
 }
 
@@ -998,7 +966,7 @@ static int load_dockerfile(struct builder *b, struct berth_error **err)
         _cleanup_close_ int fd =
             util_path_open_in_root(b->ctx_fd, "Dockerfile", O_RDONLY, 0, &scratch);
         if (fd < 0)
-                return berth_err(err, ENOENT, "no Dockerfile in the build context (use -f)");
+                return berth_err(err, 0, "no Dockerfile in the build context (use -f)");
         _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", fd);
         return build_dockerfile_parse_file(AT_FDCWD, path, b->df_name, 0, &b->df, err);
 }
@@ -1053,6 +1021,8 @@ static int prepare_work(struct builder *b, struct berth_error **err)
 
 static void builder_release(struct builder *b)
 {
+        build_fetch_release(b);
+        build_progress_release(b);
         if (b->work != NULL) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 util_path_remove_tree(AT_FDCWD, b->work, &scratch);
@@ -1077,13 +1047,13 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
 {
         if (b->o->platform != NULL && strcmp(b->o->platform, "linux/amd64") != 0 &&
             strcmp(b->o->platform, "linux/x86_64") != 0)
-                return berth_err(err, EINVAL, "--platform %s: berth builds linux/amd64 images only",
+                return berth_err(err, 0, "--platform %s: berth builds linux/amd64 images only",
                                  b->o->platform);
         if (prepare_work(b, err) < 0 || build_context_open(b, err) < 0 ||
             load_dockerfile(b, err) < 0)
                 return berth_err_ret(*err);
         if (b->df->n_instrs == 0)
-                return berth_err(err, EINVAL, "%s: the Dockerfile is empty (no instructions)",
+                return berth_err(err, 0, "%s: the Dockerfile is empty (no instructions)",
                                  b->df_name);
         for (size_t i = 0; i < b->df->n_instrs; i++)
                 if (build_instruction_validate(b->df, &b->df->instrs[i], err) < 0)
@@ -1094,7 +1064,7 @@ static int build_all(struct builder *b, char id[IMAGE_DIGEST_LEN], struct berth_
         if (b->o->target != NULL) {
                 target = stage_by_name(b, b->o->target, b->n_stages);
                 if (target == NULL || target->name == NULL)
-                        return berth_err(err, EINVAL, "--target %s: no stage of that name",
+                        return berth_err(err, 0, "--target %s: no stage of that name",
                                          b->o->target);
         }
         if (mark_needed(b, target, err) < 0)
@@ -1149,8 +1119,8 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
                 char *end = NULL;
                 long long v = strtoll(sde, &end, 10);
                 if (*end != '\0' || v < 0) {
-                        return berth_err(err, EINVAL,
-                                         "SOURCE_DATE_EPOCH=%s: not a number of seconds", sde);
+                        return berth_err(err, 0, "SOURCE_DATE_EPOCH=%s: not a number of seconds",
+                                         sde);
                 }
                 b.epoch = v;
         }
@@ -1161,6 +1131,8 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
         umask(mask);
         if (r >= 0 && build_interrupted())
                 r = berth_err(err, EINTR, "interrupted by signal %d", build_interrupted());
+        if (r < 0)
+                build_progress_fail(&b);
         builder_release(&b);
         build_signals_restore();
         return r;

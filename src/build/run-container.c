@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build/build-private.h"
@@ -22,15 +24,18 @@ struct stdio_save {
 };
 
 /* The container inherits fds 0-2 from us: no stdin, and its output goes to
- * the progress stream (nowhere with -q). */
-static int stdio_redirect(struct builder *b, struct stdio_save *s, struct berth_error **err)
+ * the progress stream (nowhere with -q), or to view_fd for the tty view. */
+static int stdio_redirect(struct builder *b, int view_fd, struct stdio_save *s,
+                          struct berth_error **err)
 {
         for (int i = 0; i < 3; i++)
                 s->fd[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0 || s->fd[0] < 0 || s->fd[1] < 0 || s->fd[2] < 0)
                 return berth_err(err, errno, "redirecting the step's output");
-        int out = b->o->progress == BUILD_PROGRESS_QUIET ? null : fileno(b->out);
+        int out = b->o->progress == BUILD_PROGRESS_QUIET ? null
+                  : view_fd >= 0                         ? view_fd
+                                                         : fileno(b->out);
         fflush(stdout);
         fflush(b->out);
         if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || (out != 2 && dup2(out, 2) < 0))
@@ -107,25 +112,75 @@ void build_containers_reap(const char *state)
         strv_free(ids);
 }
 
+static void drain(struct builder *b, int fd)
+{
+        char buf[4096];
+        ssize_t r;
+        while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR))
+                if (r > 0)
+                        build_progress_output(b, buf, (size_t)r);
+}
+
+/* The tty view: the step's output through a pipe, the view redrawn as it
+ * comes and as time passes, until every writer closed it or the step's
+ * init is gone (its pid namespace with it), reaped by the caller. */
+static void follow_output(struct builder *b, int fd, pid_t pid)
+{
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, 100) > 0) {
+                        char buf[4096];
+                        ssize_t r = read(fd, buf, sizeof(buf));
+                        if (r > 0)
+                                build_progress_output(b, buf, (size_t)r);
+                        else if (r == 0 || errno != EAGAIN)
+                                return;
+                }
+                build_progress_tick(b);
+                siginfo_t si = {0};
+                if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                    si.si_pid == pid) {
+                        drain(b, fd);
+                        return;
+                }
+        }
+}
+
 int build_container_run(struct builder *b, const char *state, const char *id, const char *bundle,
                         struct berth_error **err)
 {
         struct stdio_save save = {{-1, -1, -1}};
-        int r = stdio_redirect(b, &save, err);
+        _cleanup_close_ int view_r = -1;
+        _cleanup_close_ int view_w = -1;
+        if (b->o->progress == BUILD_PROGRESS_TTY) {
+                int p[2];
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return berth_err(err, errno, "a pipe for the step's output");
+                view_r = p[0];
+                view_w = p[1];
+        }
+        int r = stdio_redirect(b, view_w, &save, err);
         pid_t pid = -1;
         struct runtime_create_options co = {.bundle = bundle};
         if (r >= 0)
                 r = runtime_container_create(state, id, &co, &pid, err);
         stdio_restore(&save);
+        if (view_w >= 0) {
+                close(view_w);
+                view_w = -1;
+        }
         if (r < 0)
                 return berth_err_ret(*err);
         int code = -1;
         running_pid = pid;
         if (interrupted)
                 kill(pid, SIGKILL);
-        if (runtime_container_start(state, id, err) >= 0)
+        if (runtime_container_start(state, id, err) >= 0) {
+                if (view_r >= 0)
+                        follow_output(b, view_r, pid);
                 code = runtime_wait_exit_code(pid, err);
-        else
+        } else
                 runtime_wait_exit_code(pid, NULL);
         running_pid = -1;
         _cleanup_error_ struct berth_error *scratch = NULL;

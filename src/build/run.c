@@ -220,7 +220,7 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
 {
         const char *flag = NULL;
         if (build_flag_get(in, "mount", &flag) == 1 || build_flag_get(in, "security", &flag) == 1)
-                return berth_err(err, ENOTSUP, "RUN --mount and --security are not supported");
+                return berth_err(err, 0, "RUN --mount and --security are not supported");
         enum build_network net = b->o->network;
         if (build_flag_get(in, "network", &flag) == 1 && flag != NULL) {
                 if (strcmp(flag, "host") == 0)
@@ -228,8 +228,7 @@ int build_run(struct builder *b, struct build_stage *st, const struct build_inst
                 else if (strcmp(flag, "none") == 0 || strcmp(flag, "default") == 0)
                         net = strcmp(flag, "none") == 0 ? BUILD_NETWORK_NONE : b->o->network;
                 else
-                        return berth_err(err, EINVAL, "RUN --network=%s: none, host or default",
-                                         flag);
+                        return berth_err(err, 0, "RUN --network=%s: none, host or default", flag);
         }
         _cleanup_container_options_ struct container_options *o = container_options_new();
         o->network = net == BUILD_NETWORK_HOST ? CONTAINER_NETWORK_HOST : CONTAINER_NETWORK_NONE;

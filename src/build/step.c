@@ -136,7 +136,7 @@ int build_image_commit(struct builder *b, struct build_stage *st, char id[IMAGE_
                         return berth_err_wrap(err, "-t %s", *t);
                 _cleanup_free_ char *nt = image_reference_name_tag(ref);
                 if (nt == NULL)
-                        return berth_err(err, EINVAL, "-t %s: a tag, not a digest", *t);
+                        return berth_err(err, 0, "-t %s: a tag, not a digest", *t);
                 strv_append(&tags, nt);
         }
         json_t *img = st->image;

@@ -29,7 +29,9 @@ static void usage(FILE *out)
               "  -q, --quiet                print only the image ID\n"
               "      --iidfile FILE         write the image ID to FILE\n"
               "      --network none|host    networking for RUN (default none)\n"
-              "      --progress plain|tty|auto  progress output (plain lines either way)\n"
+              "      --progress auto|plain|tty  tty: a live view of the running step, its\n"
+              "                             output's last lines, a line per step done;\n"
+              "                             auto (default): tty on a terminal, else plain\n"
               "      --platform linux/amd64 the only platform berth builds\n"
               "      --source-date-epoch N  reproducible: timestamps clamped to N\n",
               out);
@@ -79,6 +81,7 @@ int cli_cmd_build(const struct cli_global *g, int argc, char **argv, struct bert
             .network = BUILD_NETWORK_NONE,
         };
         const char *iidfile = NULL;
+        const char *progress = "auto";
         int c;
         while ((c = getopt_long(argc, argv, "t:f:qh", opts, NULL)) != -1) {
                 switch (c) {
@@ -119,18 +122,11 @@ int cli_cmd_build(const struct cli_global *g, int argc, char **argv, struct bert
                                                        optarg);
                         break;
                 case OPT_PROGRESS:
-                        if (strcmp(optarg, "plain") == 0 || strcmp(optarg, "auto") == 0) {
-                                if (o.progress != BUILD_PROGRESS_QUIET)
-                                        o.progress = BUILD_PROGRESS_PLAIN;
-                        } else if (strcmp(optarg, "tty") == 0) {
-                                if (o.progress != BUILD_PROGRESS_QUIET)
-                                        o.progress = BUILD_PROGRESS_TTY;
-                        } else if (strcmp(optarg, "quiet") == 0) {
-                                o.progress = BUILD_PROGRESS_QUIET;
-                        } else {
+                        if (strcmp(optarg, "plain") != 0 && strcmp(optarg, "auto") != 0 &&
+                            strcmp(optarg, "tty") != 0 && strcmp(optarg, "quiet") != 0)
                                 return cli_usage_error(err, "build",
-                                                       "--progress %s: plain, tty or auto", optarg);
-                        }
+                                                       "--progress %s: auto, plain or tty", optarg);
+                        progress = optarg;
                         break;
                 case OPT_PLATFORM:
                         o.platform = optarg;
@@ -154,6 +150,17 @@ int cli_cmd_build(const struct cli_global *g, int argc, char **argv, struct bert
         }
         if (optind != argc - 1)
                 return cli_usage_error(err, "build", "requires exactly 1 argument");
+        /* Progress goes to stderr, as Docker's; -q wins over --progress. */
+        bool term = isatty(STDERR_FILENO) == 1;
+        if (strcmp(progress, "quiet") == 0)
+                o.progress = BUILD_PROGRESS_QUIET;
+        if (o.progress != BUILD_PROGRESS_QUIET) {
+                if (strcmp(progress, "tty") == 0 && !term)
+                        return cli_usage_error(err, "build",
+                                               "--progress tty: stderr is not a terminal");
+                o.progress = strcmp(progress, "plain") == 0 || !term ? BUILD_PROGRESS_PLAIN
+                                                                     : BUILD_PROGRESS_TTY;
+        }
         o.context = argv[optind];
         o.tags = tags;
         o.build_args = args;

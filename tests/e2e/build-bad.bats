@@ -28,6 +28,9 @@ RUN echo before
 RUN echo partial > /partial && exit 3
 RUN echo never
 DF
+	local layers images
+	layers=$(ls "$ROOT/layers" | wc -l)
+	images=$(B images -q | wc -l)
 	run B build -t bad:1 "$CTX"
 	assert_fails_with "berth: step 4/5 RUN echo partial > /partial && exit 3: exited with status 3"
 	[[ "$output" == *before* ]]
@@ -36,6 +39,12 @@ DF
 	assert_nothing_left
 	# no layer holds the failed step's file
 	[ -z "$(find "$ROOT/layers" -name partial)" ]
+	# the steps before it made no layer (ENV, a RUN that wrote nothing)
+	# and the store holds no new layer or image
+	[ "$(ls "$ROOT/layers" | wc -l)" -eq "$layers" ]
+	[ "$(B images -q | wc -l)" -eq "$images" ]
+	run B ps -a -q
+	[ -z "$output" ]
 	# RUN false, the classic
 	printf 'FROM busybox:1.38.0-musl\nRUN false\n' >"$CTX/Dockerfile"
 	run B build -t bad:2 "$CTX"
@@ -46,22 +55,22 @@ DF
 @test "bad: unknown instruction, syntax error and empty Dockerfile give file:line" {
 	printf 'FROM busybox:1.38.0-musl\nFOO bar\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile:2: unknown instruction: FOO*"
+	assert_fails_with "berth: Dockerfile:2: unknown instruction: FOO"
 	printf 'FROM busybox:1.38.0-musl\nRUN echo\nCOPY onlyone\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile:3: *"
+	assert_fails_with "berth: Dockerfile:3: COPY requires at least two arguments, but only one was provided: the destination could not be determined"
 	printf 'FROM busybox:1.38.0-musl\nHEALTHCHECK --interval=xyz CMD true\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile:2: *"
+	assert_fails_with "berth: Dockerfile:2: HEALTHCHECK: --interval: invalid duration \`xyz\`"
 	printf '# only a comment\n\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile*"
+	assert_fails_with "berth: Dockerfile:2: file with no instructions"
 	: >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile*no instructions*"
+	assert_fails_with "berth: Dockerfile:1: file with no instructions"
 	printf 'RUN echo\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: Dockerfile:1: RUN before the first FROM*"
+	assert_fails_with "berth: Dockerfile:1: RUN before the first FROM (only ARG may come first)"
 	assert_untagged
 	assert_nothing_left
 }
@@ -69,10 +78,10 @@ DF
 @test "bad: COPY sources missing, outside the context, or matching nothing" {
 	printf 'FROM busybox:1.38.0-musl\nCOPY nope /\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: *COPY: \`nope\` not found in the build context"
+	assert_fails_with "berth: step 2/2 COPY nope /: COPY: \`nope\` not found in the build context"
 	printf 'FROM busybox:1.38.0-musl\nCOPY ../outside /\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
-	assert_fails_with "berth: *COPY ../outside: the path is outside the build context"
+	assert_fails_with "berth: step 2/2 COPY ../outside /: COPY ../outside: the path is outside the build context"
 	printf 'FROM busybox:1.38.0-musl\nCOPY *.none /x/\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
 	assert_fails_with "berth: *no source files were specified by \`\*.none\`"
@@ -87,13 +96,10 @@ DF
 	assert_nothing_left
 }
 
-@test "bad: missing base image, ADD of a URL, bad options" {
+@test "bad: missing base image, bad options" {
 	printf 'FROM nosuch:1\n' >"$CTX/Dockerfile"
 	run B build -t bad "$CTX"
 	assert_fails_with "berth: *base image \`nosuch:1\` not found*"
-	printf 'FROM busybox:1.38.0-musl\nADD https://example.com/x /x\n' >"$CTX/Dockerfile"
-	run B build -t bad "$CTX"
-	assert_fails_with "berth: *ADD https://example.com/x: fetching remote URLs is not supported*"
 	printf 'FROM busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
 	run B build --network bridge "$CTX"
 	assert_fails_with "berth: build: --network bridge: none or host*"

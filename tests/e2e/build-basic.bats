@@ -176,9 +176,65 @@ DF
 	run B build --platform linux/arm64 "$CTX"
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"linux/amd64 images only"* ]]
+	[ "$output" = "berth: --platform linux/arm64: berth builds linux/amd64 images only" ]
 	run B build --platform linux/amd64 -q "$CTX"
 	[ "$status" -eq 0 ]
+	printf 'FROM --platform=linux/arm64 busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
+	run B build -t plat "$CTX"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${lines[-1]}" = "berth: step 1/1 FROM --platform=linux/arm64 busybox:1.38.0-musl: FROM --platform=linux/arm64: berth builds linux/amd64 only" ]
+	printf 'FROM --platform=linux/amd64 busybox:1.38.0-musl\n' >"$CTX/Dockerfile"
+	run B build -q "$CTX"
+	[ "$status" -eq 0 ]
+	assert_nothing_left
+}
+
+@test "build: --progress tty is a live view on a terminal; auto is plain when piped" {
+	require_cmd script
+	cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox:1.38.0-musl
+ENV A=1
+RUN for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.1; done
+DF
+	# a terminal (script's pty), 80 columns
+	run script -qec "stty cols 80; $BERTH --root $ROOT --runroot $RUNROOT build --progress tty -t p:1 $CTX" /dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local clean
+	clean=$(tr -d '\r' <<<"$output")
+	# the running step with the last lines of its output, redrawn in place
+	[[ "$clean" == *"  | line 1"* ]]
+	grep -q $'\e\\[[0-9]A\e\\[J#3 \\[stage-0 3/3\\] RUN for i' <<<"$clean"
+	# each finished step is one line, no row of the view wider than the
+	# terminal (the image's plain lines after it may be)
+	grep -q $'\e\\[J#1 \\[stage-0 1/3\\] FROM busybox:1.38.0-musl  DONE [0-9.]*s$' <<<"$clean"
+	grep -q $'\e\\[J#3 \\[stage-0 3/3\\] RUN for i in.*  DONE [0-9.]*s$' <<<"$clean"
+	[ -z "$(sed 's/\x1b\[[0-9]*[AJ]//g' <<<"$clean" | grep -E '^(#[0-9]+ \[|  \| )' | awk 'length > 79')" ]
+	# the default on a terminal is the same view, CACHED on the step's line
+	run script -qec "$BERTH --root $ROOT --runroot $RUNROOT build -t p:1 $CTX" /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(tr -d '\r' <<<"$output" | grep -c '  CACHED$')" -eq 3 ]
+	# a failed step stays, marked ERROR, with its output's last lines
+	printf 'FROM busybox:1.38.0-musl\nRUN echo out; echo err >&2; exit 3\n' >"$CTX/Dockerfile"
+	run script -qec "$BERTH --root $ROOT --runroot $RUNROOT build --progress tty -t p:2 $CTX" /dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	clean=$(tr -d '\r' <<<"$output")
+	[[ "$clean" == *"RUN echo out; echo err >&2; exit 3  ERROR"$'\n'"  | out"$'\n'"  | err"$'\n'"berth: step 2/2 RUN echo out; echo err >&2; exit 3: exited with status 3" ]]
+	assert_nothing_left
+	# piped: auto is plain; tty asked for is an error
+	run B build --progress auto "$CTX"
+	[ "${lines[2]}" = "#2 [stage-0 2/2] RUN echo out; echo err >&2; exit 3" ]
+	[ "${lines[3]}" = "out" ]
+	[ "${lines[4]}" = "err" ]
+	[[ "$output" != *$'\e'* ]]
+	run B build --progress tty "$CTX"
+	[ "$status" -ne 0 ]
+	[ "$output" = "berth: build: --progress tty: stderr is not a terminal (see 'berth build --help')" ]
+	run B build --progress fancy "$CTX"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--progress fancy: auto, plain or tty"* ]]
 }
 
 @test "build: RUN's deletions become whiteouts; an unchanged RUN adds no layer" {

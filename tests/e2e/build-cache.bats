@@ -120,7 +120,9 @@ DF
 	run B build -q --source-date-epoch 1700000000 "$CTX"
 	[ "$status" -eq 0 ]
 	local id1=$output
-	# another store, a fresh copy with other mtimes, no cache
+	# another store, a fresh copy with other mtimes, no cache, another
+	# second on the clock for what the RUNs write
+	sleep 1.1
 	cp -r "$CTX" "$TEST_TMP/clone"
 	touch "$TEST_TMP/clone/src/a"
 	mkdir -p "$TEST_TMP/other"

@@ -41,6 +41,15 @@ assert_nothing_left() {
 	[ -z "$(grep -F " $TEST_TMP" /proc/self/mountinfo)" ]
 	[ -z "$(ls -A "$ROOT/build" 2>/dev/null)" ]
 	[ -z "$(ls -A "$RUNROOT/build" 2>/dev/null)" ]
-	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "berth-build-*" 2>/dev/null)" ]
+	# a build's cgroup is named berth-build-<its pid>-<step>: one whose
+	# build is gone was left behind (others may be building meanwhile)
+	local cg pid
+	for cg in $(find /sys/fs/cgroup -maxdepth 4 -type d -name "berth-build-*" 2>/dev/null); do
+		pid=${cg##*/berth-build-}
+		pid=${pid%%-*}
+		! kill -0 "$pid" 2>/dev/null || continue
+		echo "cgroup left behind: $cg"
+		return 1
+	done
 	[ -z "$(ls -A "$ROOT/staging" 2>/dev/null)" ]
 }

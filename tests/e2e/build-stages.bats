@@ -40,6 +40,21 @@ DF
 	[[ "$output" == *"-rw-r-----"*" 1 "*" 1 "*"/www/stamp"* ]]
 	[[ "$output" == *"-rw-r-----"*" 1 "*" 1 "*"/stamp2"* ]]
 	[[ "$output" == *same* ]]
+	# image tree and history show each step of the final stage
+	run B image tree web
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^+-# 2 .*  COPY --from=build /out /www$' <<<"$output"
+	grep -q '^+-# 3 .*  COPY --from=files /stamp /stamp2$' <<<"$output"
+	grep -q '^+-# 4 .*  COPY --from=busybox:1.38.0-musl /bin/busybox /copied-busybox$' <<<"$output"
+	grep -q '^|  *- CMD \["httpd", "-f", "-h", "/www"\]$' <<<"$output"
+	grep -q '4 layers' <<<"$output"
+	run B history --no-trunc web
+	echo "$output"
+	[[ "${lines[1]}" == *' CMD ["httpd", "-f", "-h", "/www"] '* ]]
+	[[ "${lines[2]}" == *" COPY --from=busybox:1.38.0-musl /bin/busybox /copied-busybox "* ]]
+	[[ "${lines[3]}" == *" COPY --from=files /stamp /stamp2 "* ]]
+	[[ "${lines[4]}" == *" COPY --from=build /out /www "* ]]
 
 	# --target stops at a stage, building only what it needs
 	run B build -t files-only --target files "$CTX"

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ADD of a URL, with BuildKit's rules: fetched over http or https by the
+ * builder itself (whatever --network says: RUN's network is the
+ * container's, not the builder's), redirects followed, an HTTP error is an
+ * error.  The file is named by the last element of the URL's path
+ * ("__unnamed__" when it has none), gets mode 0600 and the Last-Modified
+ * time, and is never unpacked.  Each URL is fetched once per build, into an
+ * unnamed file of the work dir: the cache key's checksum and the layer
+ * are of the same bytes.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/build-private.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+bool build_is_url(const char *s)
+{
+        return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+struct sink {
+        int fd;
+        int errnum;
+        struct image_digester *d;
+};
+
+static size_t on_data(char *buf, size_t size, size_t n, void *arg)
+{
+        struct sink *s = arg;
+        size_t len = size * n;
+        if (util_write_all(s->fd, buf, len) < 0) {
+                s->errnum = errno;
+                return 0;
+        }
+        image_digester_update(s->d, buf, len);
+        return len;
+}
+
+/* ^C while fetching: the transfer stops and the build fails as after any
+ * other interrupted step. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+        return build_interrupted() != 0;
+}
+
+char *build_url_file_name(const char *url)
+{
+        CURLU *u = curl_url();
+        char *path = NULL;
+        char *name = NULL;
+        if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+                size_t l = strlen(path);
+                while (l > 0 && path[l - 1] == '/')
+                        l--;
+                size_t start = l;
+                while (start > 0 && path[start - 1] != '/')
+                        start--;
+                if (l > start && !(l - start == 1 && path[start] == '.') &&
+                    !(l - start == 2 && strncmp(path + start, "..", 2) == 0))
+                        name = xstrndup(path + start, l - start);
+        }
+        curl_free(path);
+        curl_url_cleanup(u);
+        return name ? name : xstrdup("__unnamed__");
+}
+
+static int fetch(struct builder *b, struct build_fetched *f, struct berth_error **err)
+{
+        f->fd = open(b->work, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (f->fd < 0)
+                return berth_err(err, errno, "fetching %s: creating its file", f->url);
+        if (!b->curl_ready) {
+                if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                        return berth_err(err, 0, "fetching %s: initialising libcurl", f->url);
+                b->curl_ready = true;
+        }
+        CURL *c = curl_easy_init();
+        if (c == NULL)
+                return berth_err(err, ENOMEM, "fetching %s", f->url);
+        _cleanup_digester_ struct image_digester *d = image_digester_new();
+        struct sink s = {.fd = f->fd, .d = d};
+        char msg[CURL_ERROR_SIZE] = "";
+        _cleanup_free_ char *agent = xasprintf("berth/%s", BERTH_VERSION);
+        curl_easy_setopt(c, CURLOPT_URL, f->url);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+        curl_easy_setopt(c, CURLOPT_FILETIME, 1L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+        /* A server that stops sending fails the step rather than hang it. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, msg);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        CURLcode rc = curl_easy_perform(c);
+        curl_off_t filetime = -1;
+        if (rc == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_FILETIME_T, &filetime);
+        curl_easy_cleanup(c);
+        if (rc == CURLE_ABORTED_BY_CALLBACK)
+                return berth_err(err, EINTR, "interrupted by signal %d", build_interrupted());
+        if (rc == CURLE_WRITE_ERROR && s.errnum != 0)
+                return berth_err(err, s.errnum, "fetching %s: writing its file", f->url);
+        if (rc != CURLE_OK)
+                return berth_err(err, 0, "fetching %s: %s", f->url,
+                                 *msg ? msg : curl_easy_strerror(rc));
+        image_digester_final(d, f->digest);
+        if (filetime >= 0) {
+                struct timespec ts[2] = {{.tv_sec = (time_t)filetime},
+                                         {.tv_sec = (time_t)filetime}};
+                if (futimens(f->fd, ts) < 0)
+                        return berth_err(err, errno, "fetching %s: setting its time", f->url);
+        }
+        return 0;
+}
+
+int build_fetch(struct builder *b, const char *url, const struct build_fetched **out,
+                struct berth_error **err)
+{
+        for (size_t i = 0; i < b->n_fetched; i++) {
+                if (b->fetched[i]->digest[0] != '\0' && strcmp(b->fetched[i]->url, url) == 0) {
+                        *out = b->fetched[i];
+                        return 0;
+                }
+        }
+        struct build_fetched *f = xcalloc(1, sizeof(*f));
+        f->url = xstrdup(url);
+        f->name = build_url_file_name(url);
+        f->fd = -1;
+        int r = fetch(b, f, err);
+        b->fetched = xrealloc(b->fetched, (b->n_fetched + 1) * sizeof(*b->fetched));
+        b->fetched[b->n_fetched++] = f; /* released with the others, even failed */
+        if (r < 0)
+                return berth_err_ret(*err);
+        *out = f;
+        return 0;
+}
+
+void build_fetch_release(struct builder *b)
+{
+        for (size_t i = 0; i < b->n_fetched; i++) {
+                free(b->fetched[i]->url);
+                free(b->fetched[i]->name);
+                if (b->fetched[i]->fd >= 0)
+                        close(b->fetched[i]->fd);
+                free(b->fetched[i]);
+        }
+        free(b->fetched);
+        if (b->curl_ready)
+                curl_global_cleanup();
+}
