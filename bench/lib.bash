@@ -18,3 +18,45 @@ time_it() {
 
 # median NAME: the median of $W/NAME.times.
 median() { sort -g "$W/$1.times" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# A private dockerd (Debian's) for one bench run: data root, exec root, pid
+# file and socket under $W (keep $W short: containerd's sockets live below
+# the exec root), no bridge, no iptables; stopped by its PID.
+DOCKERD_PID=
+DOCKER_CG_EXISTED=$(find /sys/fs/cgroup -maxdepth 2 -type d -name docker | head -n 1)
+docker_() { docker -H "unix://$W/d.sock" "$@"; }
+
+# docker_start: 0 when dockerd answers (else the reason is printed).
+docker_start() {
+	if ! [ -x /usr/sbin/dockerd ] || ! command -v docker >/dev/null; then
+		echo "docker: not installed, skipped"
+		return 1
+	fi
+	/usr/sbin/dockerd --data-root "$W/d" --exec-root "$W/x" --pidfile "$W/dockerd.pid" \
+		-H "unix://$W/d.sock" --bridge=none --iptables=false --ip6tables=false \
+		--ip-masq=false >"$W/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	local _
+	for _ in $(seq 120); do docker_ version >/dev/null 2>&1 && return 0; sleep 0.25; done
+	echo "docker: dockerd does not start here, skipped: $(tail -n 1 "$W/dockerd.log")"
+	return 1
+}
+
+# docker_stop: its containers, the daemon, and the cgroup parent it made.
+docker_stop() {
+	[ -n "$DOCKERD_PID" ] || return 0
+	local ids
+	ids=$(docker_ ps -aq 2>/dev/null) && [ -z "$ids" ] || docker_ rm -f $ids >/dev/null 2>&1 || true
+	kill "$DOCKERD_PID" 2>/dev/null || true
+	wait "$DOCKERD_PID" 2>/dev/null || true
+	DOCKERD_PID=
+	[ -n "$DOCKER_CG_EXISTED" ] || rmdir /sys/fs/cgroup/*/docker 2>/dev/null || true
+}
+
+# docker_load_from_podman NAME: dockerd 20.10 loads docker archives only,
+# which podman (holding NAME as localhost/NAME) writes.
+docker_load_from_podman() {
+	podman_ save -q --format docker-archive -o "$W/image.tar" "localhost/$1"
+	docker_ load -q -i "$W/image.tar" >/dev/null
+	docker_ tag "localhost/$1" "$1"
+}
