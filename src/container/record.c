@@ -188,7 +188,9 @@ static int lock_records(const char *root, struct berth_error **err)
         return util_lock_acquire(lock, LOCK_EX, err);
 }
 
-static int write_record(const char *root, const struct container_record *r,
+/* Always atomic; durable unless the record dies with the run anyway
+ * (--rm), or a durable write follows before anyone relies on it. */
+static int write_record(const char *root, const struct container_record *r, bool durable,
                         struct berth_error **err)
 {
         _cleanup_free_ char *dir = container_record_dir(root, r->id);
@@ -196,7 +198,8 @@ static int write_record(const char *root, const struct container_record *r,
         if (fd < 0)
                 return berth_err(err, errno, "opening `%s`", dir);
         _cleanup_free_ char *text = container_record_to_string(r);
-        return util_file_write_atomic(fd, "container.json", text, strlen(text), 0600, err);
+        return util_file_write(fd, "container.json", text, strlen(text), 0600,
+                               durable && !r->auto_remove ? UTIL_WRITE_DURABLE : 0, err);
 }
 
 int container_record_load(const char *root, const char *id, struct container_record **out,
@@ -293,7 +296,9 @@ int container_record_create(const char *root, struct container_record *r, struct
                 if (errno != EEXIST)
                         return berth_err(err, errno, "creating `%s`", dir);
         }
-        if (write_record(root, r, err) < 0) {
+        /* create's own update, once the bundle is made, is the durable
+         * write (its directory fsync covers this rename too). */
+        if (write_record(root, r, false, err) < 0) {
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 _cleanup_free_ char *dir = xasprintf("%s/containers", root);
                 _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -317,7 +322,7 @@ int container_record_update(const char *root, const char *id, container_record_u
         int keep = fn(r, data, err);
         if (keep < 0)
                 return keep;
-        if (keep == 0 && write_record(root, r, err) < 0)
+        if (keep == 0 && write_record(root, r, true, err) < 0)
                 return berth_err_ret(*err);
         return 1;
 }
