@@ -306,7 +306,9 @@ static int create_container(struct monitor *m, struct berth_error **err)
         for (int i = 0; i < 3; i++)
                 if (child[i] >= 0)
                         dup2(child[i], i);
-        struct runtime_create_options opts = {.bundle = m->dir, .console_socket = con_path};
+        _cleanup_free_ char *cache = container_seccomp_cache_dir(m->e);
+        struct runtime_create_options opts = {
+            .bundle = m->dir, .console_socket = con_path, .seccomp_cache = cache};
         r = runtime_container_create(m->rt_root, m->id, &opts, &m->pid, err);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int i = 0; i < 3; i++) {
