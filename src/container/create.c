@@ -291,7 +291,8 @@ static char *host_config_json(const struct container_options *o)
 }
 
 int container_create(const struct container_engine *e, const char *image,
-                     const struct container_options *o, char id[65], struct berth_error **err)
+                     const struct container_options *o, unsigned flags, char id[65],
+                     struct berth_error **err)
 {
         _cleanup_strv_ char **env = NULL;
         _cleanup_image_rootfs_ struct storage_image_rootfs *img = NULL;
@@ -341,9 +342,9 @@ int container_create(const struct container_engine *e, const char *image,
                 create_undo(&x);
                 return berth_err_wrap(err, "creating container");
         }
-        /* The monitor mounts it again at start; a created container holds
-         * no mount. */
-        if (storage_rootfs_umount(rootfs, err) < 0) {
+        /* Else the monitor mounts it again at start; a created container
+         * holds no mount. */
+        if (!(flags & CONTAINER_CREATE_MOUNTED) && storage_rootfs_umount(rootfs, err) < 0) {
                 x.mounted = false;
                 create_undo(&x);
                 return berth_err_ret(*err);

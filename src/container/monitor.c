@@ -45,7 +45,7 @@ struct monitor {
         char *dir, *rootfs, *rt_root, *log_path;
         char **lowers;
         int report_fd;
-        bool attach_wait, tty, open_stdin, auto_remove;
+        bool attach_wait, rootfs_mounted, tty, open_stdin, auto_remove;
         int restart_policy, restart_max;
         char *driver;
 
@@ -557,6 +557,9 @@ static int setup(struct monitor *m, struct berth_error **err)
         if (m->sig_fd < 0)
                 return berth_err(err, errno, "signalfd");
 
+        /* run's create left it mounted for us. */
+        if (m->rootfs_mounted)
+                return 0;
         enum storage_rootfs_driver d = STORAGE_ROOTFS_AUTO;
         (void)storage_rootfs_driver_parse(m->driver, &d);
         /* A rootfs left mounted by a monitor that was killed is replaced. */
@@ -589,13 +592,15 @@ static void monitor_free(struct monitor *m)
 }
 
 int container_monitor_main(const struct container_engine *e, const char *id, int report_fd,
-                           bool attach_wait)
+                           unsigned flags)
 {
+        bool attach_wait = flags & CONTAINER_START_ATTACH_WAIT;
         struct monitor m = {
             .e = e,
             .id = id,
             .report_fd = report_fd,
             .attach_wait = attach_wait,
+            .rootfs_mounted = flags & CONTAINER_START_MOUNTED,
             .attach_dirfd = -1,
             .listen_fd = -1,
             .sig_fd = -1,

@@ -157,7 +157,7 @@ int container_restart(const struct container_engine *e, const char *id, int time
                 return berth_err_ret(*err);
         if (container_stop(e, full, timeout, err) < 0)
                 return berth_err_ret(*err);
-        return container_start(e, full, false, NULL, err);
+        return container_start(e, full, 0, NULL, err);
 }
 
 int container_remove(const struct container_engine *e, const char *id, bool force, bool volumes,

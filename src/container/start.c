@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "container/lifecycle-private.h"
+#include "storage/rootfs.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -59,7 +60,7 @@ int container_start_finish(int report_fd, struct berth_error **err)
         return strcmp(line, "ok") == 0 ? 0 : report_error(line, err);
 }
 
-static pid_t spawn_monitor(const struct container_engine *e, const char *id, bool attach_wait,
+static pid_t spawn_monitor(const struct container_engine *e, const char *id, unsigned flags,
                            int report_w, struct berth_error **err)
 {
         /* A program of its own, not berth re-executed: it lives as long as
@@ -88,25 +89,25 @@ static pid_t spawn_monitor(const struct container_engine *e, const char *id, boo
         fcntl(report_w, F_SETFD, fl & ~FD_CLOEXEC);
         char fdbuf[16];
         snprintf(fdbuf, sizeof(fdbuf), "%d", report_w);
-        const char *argv[] = {"berth-monitor",
-                              "--root",
-                              e->root,
-                              "--runroot",
-                              e->runroot,
-                              "container-monitor",
-                              "--report-fd",
-                              fdbuf,
-                              attach_wait ? "--attach-wait" : id,
-                              attach_wait ? id : NULL,
-                              NULL};
+        const char *argv[12] = {"berth-monitor", "--root",   e->root,
+                                "--runroot",     e->runroot, "container-monitor",
+                                "--report-fd",   fdbuf};
+        size_t n = 8;
+        if (flags & CONTAINER_START_ATTACH_WAIT)
+                argv[n++] = "--attach-wait";
+        if (flags & CONTAINER_START_MOUNTED)
+                argv[n++] = "--rootfs-mounted";
+        argv[n++] = id;
+        argv[n] = NULL;
         execv(monitor, (char **)argv);
         dprintf(report_w, "err %d running the monitor `%s`\n", errno, monitor);
         _exit(127);
 }
 
-int container_start(const struct container_engine *e, const char *id, bool attach_wait,
-                    int *ready_fd, struct berth_error **err)
+static int start(const struct container_engine *e, const char *id, unsigned flags, int *ready_fd,
+                 struct berth_error **err)
 {
+        bool attach_wait = flags & CONTAINER_START_ATTACH_WAIT;
         _cleanup_container_record_ struct container_record *r = NULL;
         int found = container_inspect(e, id, &r, err);
         if (found <= 0)
@@ -127,7 +128,7 @@ int container_start(const struct container_engine *e, const char *id, bool attac
         pid_t child;
         {
                 _cleanup_close_ int wr = p[1];
-                child = spawn_monitor(e, r->id, attach_wait, wr, err);
+                child = spawn_monitor(e, r->id, flags, wr, err);
         }
         if (child < 0)
                 return child;
@@ -151,4 +152,20 @@ int container_start(const struct container_engine *e, const char *id, bool attac
                 (void)container_remove(e, r->id, true, true, &scratch);
         }
         return started;
+}
+
+int container_start(const struct container_engine *e, const char *id, unsigned flags, int *ready_fd,
+                    struct berth_error **err)
+{
+        int r = start(e, id, flags, ready_fd, err);
+        if (r < 0 && (flags & CONTAINER_START_MOUNTED)) {
+                /* A monitor that took the mount over has unmounted it (or
+                 * is about to: a second unmount finds nothing); one that
+                 * never ran leaves it to us. */
+                _cleanup_free_ char *dir = container_record_dir(e->root, id);
+                _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                (void)storage_rootfs_umount(rootfs, &scratch);
+        }
+        return r;
 }
