@@ -19,7 +19,9 @@
  *   <root>/containers/<id>/rootfs/          where the rootfs is mounted
  *   <root>/containers/<id>/layers           the image's lower dirs, top first
  *   <root>/containers/<id>/<id>-json.log    the log (Docker's json-file)
+ *   <root>/container-names/<name>           -> <id>, the name index (record.c)
  *   <runroot>/runtime/                      the OCI runtime's state
+ *   <runroot>/seccomp/                      compiled seccomp programs, shared
  *   <runroot>/attach/<id>                   the monitor's attach socket
  * A running container has a monitor (berth-monitor, a static program
  * built beside berth): see container/monitor.h.
