@@ -154,8 +154,8 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         struct container_idmap umap = {0}, gmap = {0};
         if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
                 return berth_err_ret(*err);
-        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap, &driver,
-                                   err) < 0)
+        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap,
+                                   o->rm ? STORAGE_ROOTFS_VOLATILE : 0, &driver, err) < 0)
                 return berth_err_ret(*err);
         x->mounted = true;
         r->rootfs_driver = xstrdup(storage_rootfs_driver_name(driver));

@@ -566,7 +566,8 @@ static int setup(struct monitor *m, struct berth_error **err)
         _cleanup_error_ struct berth_error *scratch = NULL;
         (void)storage_rootfs_umount(m->rootfs, &scratch);
         /* The bundle's id maps decide whether its layers are idmapped. */
-        if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL, &d, err) < 0)
+        if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL,
+                                   m->auto_remove ? STORAGE_ROOTFS_VOLATILE : 0, &d, err) < 0)
                 return berth_err_ret(*err);
         return 0;
 }
