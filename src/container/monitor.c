@@ -663,12 +663,19 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                 int code = event_loop(&m);
                 close_stdio(&m);
                 _cleanup_error_ struct berth_error *scratch = NULL;
-                bool oom = runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
+                /* A --rm container (never restarted: options refuse
+                 * --restart with it) is removed next, record and all, and
+                 * its code goes to the attach clients: writing its exit
+                 * first would make one more file to make and remove. */
+                bool oom =
+                    !m.auto_remove && runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
                 (void)runtime_container_delete(m.rt_root, id, true, &scratch);
                 struct state_update down = {
                     .status = CONTAINER_EXITED, .exit_code = code, .oom = oom, .finished = true};
-                record_state(&m, &down);
-                if (down.gone || down.manually_stopped || !should_restart(&m, code, restarts)) {
+                if (!m.auto_remove)
+                        record_state(&m, &down);
+                if (m.auto_remove || down.gone || down.manually_stopped ||
+                    !should_restart(&m, code, restarts)) {
                         teardown(&m);
                         send_exit(&m, code);
                         break;
