@@ -44,7 +44,7 @@ int build_mount_open(struct builder *b, const struct build_stage *st, struct bui
          * layers the copy driver is a bind mount of the empty upper/. */
         enum storage_rootfs_driver drv =
             st->n_layers > 0 ? STORAGE_ROOTFS_OVERLAY : STORAGE_ROOTFS_AUTO;
-        if (storage_rootfs_mount(lowers, st->n_layers, m->upper, work, m->merged, &drv, err) < 0)
+        if (storage_rootfs_mount(lowers, st->n_layers, m->upper, work, m->merged, 0, &drv, err) < 0)
                 return berth_err_wrap(err, "mounting the build step's root");
         m->mounted = true;
         m->root_fd = open(m->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -46,7 +46,7 @@ static int for_each(const struct cli_global *g, const char *cmd, int first, int 
 static int start_one(const struct container_engine *e, const char *id, void *data,
                      struct berth_error **err)
 {
-        return container_start(e, id, false, NULL, err);
+        return container_start(e, id, 0, NULL, err);
 }
 
 int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct berth_error **err)
@@ -83,7 +83,7 @@ int cli_cmd_start(const struct cli_global *g, int argc, char **argv, struct bert
         if (container_inspect(&e, id, &r, err) <= 0)
                 return CLI_EXIT_FAILURE;
         _cleanup_close_ int report = -1;
-        if (container_start(&e, id, true, &report, err) < 0)
+        if (container_start(&e, id, CONTAINER_START_ATTACH_WAIT, &report, err) < 0)
                 return container_exit_status_for(*err);
         struct container_attach_options ao = {.in = interactive && r->open_stdin,
                                               .out = true,

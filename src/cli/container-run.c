@@ -160,7 +160,8 @@ static int parse(const char *cmd, int argc, char **argv, struct container_option
 }
 
 static int create_common(const struct cli_global *g, const char *cmd, int argc, char **argv,
-                         struct container_options **opts, char id[65], struct berth_error **err)
+                         unsigned flags, struct container_options **opts, char id[65],
+                         struct berth_error **err)
 {
         _cleanup_container_options_ struct container_options *o = container_options_new();
         int img = parse(cmd, argc, argv, o, err);
@@ -170,7 +171,7 @@ static int create_common(const struct cli_global *g, const char *cmd, int argc, 
                 return CLI_EXIT_FAILURE;
         struct container_engine e;
         cli_engine(g, &e);
-        if (container_create(&e, argv[img], o, id, err) < 0)
+        if (container_create(&e, argv[img], o, flags, id, err) < 0)
                 return CLI_EXIT_FAILURE;
         *opts = steal_pointer(&o);
         return 0;
@@ -180,7 +181,7 @@ int cli_cmd_create(const struct cli_global *g, int argc, char **argv, struct ber
 {
         _cleanup_container_options_ struct container_options *o = NULL;
         char id[65];
-        int r = create_common(g, "create", argc, argv, &o, id, err);
+        int r = create_common(g, "create", argc, argv, 0, &o, id, err);
         if (r != 0)
                 return r == 1 ? 0 : r;
         printf("%s\n", id);
@@ -191,13 +192,13 @@ int cli_cmd_run(const struct cli_global *g, int argc, char **argv, struct berth_
 {
         _cleanup_container_options_ struct container_options *o = NULL;
         char id[65];
-        int r = create_common(g, "run", argc, argv, &o, id, err);
+        int r = create_common(g, "run", argc, argv, CONTAINER_CREATE_MOUNTED, &o, id, err);
         if (r != 0)
                 return r == 1 ? 0 : r;
         struct container_engine e;
         cli_engine(g, &e);
         if (o->detach) {
-                if (container_start(&e, id, false, NULL, err) < 0)
+                if (container_start(&e, id, CONTAINER_START_MOUNTED, NULL, err) < 0)
                         return container_exit_status_for(*err);
                 printf("%s\n", id);
                 return 0;
@@ -205,7 +206,8 @@ int cli_cmd_run(const struct cli_global *g, int argc, char **argv, struct berth_
         /* Foreground: the monitor waits for us to attach before the
          * process starts, so no output is lost. */
         _cleanup_close_ int report = -1;
-        if (container_start(&e, id, true, &report, err) < 0)
+        if (container_start(&e, id, CONTAINER_START_ATTACH_WAIT | CONTAINER_START_MOUNTED, &report,
+                            err) < 0)
                 return container_exit_status_for(*err);
         struct container_attach_options ao = {.in = o->interactive,
                                               .out = true,

@@ -45,7 +45,7 @@ static void create_undo(struct create_ctx *x)
         }
 }
 
-static int write_layers(int dirfd, char *const *lowers, struct berth_error **err)
+static int write_layers(int dirfd, char *const *lowers, unsigned flags, struct berth_error **err)
 {
         size_t len = 0;
         for (char *const *l = lowers; l && *l; l++)
@@ -58,7 +58,7 @@ static int write_layers(int dirfd, char *const *lowers, struct berth_error **err
                 p[n] = '\n';
                 p += n + 1;
         }
-        return util_file_write_atomic(dirfd, "layers", buf, len, 0600, err);
+        return util_file_write(dirfd, "layers", buf, len, 0600, flags, err);
 }
 
 /* --network container:X: X must be running; its netns and hostname. */
@@ -139,7 +139,10 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         for (size_t i = 0; i < 3; i++)
                 if (mkdirat(dirfd, sub[i], 0700) < 0 && errno != EEXIST)
                         return berth_err(err, errno, "creating `%s/%s`", x->dir, sub[i]);
-        if (write_layers(dirfd, img->lowerdirs, err) < 0)
+        /* What start needs must survive a crash, unless the container
+         * goes with its one run (--rm). */
+        unsigned durable = o->rm ? 0 : UTIL_WRITE_DURABLE;
+        if (write_layers(dirfd, img->lowerdirs, durable, err) < 0)
                 return berth_err_ret(*err);
 
         enum storage_rootfs_driver driver = STORAGE_ROOTFS_AUTO;
@@ -151,8 +154,8 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         struct container_idmap umap = {0}, gmap = {0};
         if (o->userns == CONTAINER_USERNS_AUTO && auto_idmaps(&umap, &gmap, err) < 0)
                 return berth_err_ret(*err);
-        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap, &driver,
-                                   err) < 0)
+        if (container_rootfs_mount(x->dir, img->lowerdirs, x->rootfs, o, &umap, &gmap,
+                                   o->rm ? STORAGE_ROOTFS_VOLATILE : 0, &driver, err) < 0)
                 return berth_err_ret(*err);
         x->mounted = true;
         r->rootfs_driver = xstrdup(storage_rootfs_driver_name(driver));
@@ -218,7 +221,7 @@ static int make_bundle(struct create_ctx *x, const struct container_options *o,
         };
         if (container_spec_generate(&in, &spec, err) < 0)
                 goto out;
-        if (util_json_write_atomic(dirfd, "config.json", spec, err) < 0)
+        if (util_json_write(dirfd, "config.json", spec, durable, err) < 0)
                 goto out;
         json_t *args = json_object_get(json_object_get(spec, "process"), "args");
         size_t i;
@@ -323,7 +326,8 @@ static char *host_config_json(const struct container_options *o)
 }
 
 int container_create(const struct container_engine *e, const char *image,
-                     const struct container_options *o, char id[65], struct berth_error **err)
+                     const struct container_options *o, unsigned flags, char id[65],
+                     struct berth_error **err)
 {
         _cleanup_strv_ char **env = NULL;
         _cleanup_image_rootfs_ struct storage_image_rootfs *img = NULL;
@@ -373,9 +377,9 @@ int container_create(const struct container_engine *e, const char *image,
                 create_undo(&x);
                 return berth_err_wrap(err, "creating container");
         }
-        /* The monitor mounts it again at start; a created container holds
-         * no mount. */
-        if (storage_rootfs_umount(rootfs, err) < 0) {
+        /* Else the monitor mounts it again at start; a created container
+         * holds no mount. */
+        if (!(flags & CONTAINER_CREATE_MOUNTED) && storage_rootfs_umount(rootfs, err) < 0) {
                 x.mounted = false;
                 create_undo(&x);
                 return berth_err_ret(*err);

@@ -197,7 +197,9 @@ int container_exec(const struct container_engine *e, const char *id,
                         saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
                         dup2(null, i);
                 }
-        struct runtime_exec_options xo = {.process = cfg->process, .console_socket = con_path};
+        _cleanup_free_ char *cache = container_seccomp_cache_dir(e);
+        struct runtime_exec_options xo = {
+            .process = cfg->process, .console_socket = con_path, .seccomp_cache = cache};
         pid_t pid = 0;
         int ret = runtime_container_exec(rt, r->id, &xo, &pid, err);
         for (int i = 0; i < 3; i++)

@@ -150,8 +150,8 @@ int container_etc_files_write(int dirfd, const struct container_options *o, cons
                 const char *name, *content;
         } files[] = {{"hostname", name_content}, {"hosts", hosts}, {"resolv.conf", resolv}};
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-                if (util_file_write_atomic(dirfd, files[i].name, files[i].content,
-                                           strlen(files[i].content), 0644, err) < 0)
+                if (util_file_write(dirfd, files[i].name, files[i].content,
+                                    strlen(files[i].content), 0644, 0, err) < 0)
                         return berth_err_wrap(err, "writing the container's %s", files[i].name);
         return 0;
 }

@@ -26,6 +26,10 @@ int container_init_binary(const struct container_engine *e, char **path, struct 
 /* The attach socket's directory: <runroot>/attach (made on demand). */
 char *container_attach_dir(const struct container_engine *e);
 
+/* Compiled seccomp programs, shared by every container: <runroot>/seccomp
+ * (the runtime makes it on demand). */
+char *container_seccomp_cache_dir(const struct container_engine *e);
+
 /*
  * The attach protocol (SOCK_SEQPACKET, so every packet is one frame):
  * the first byte of a packet is its stream, the rest its payload.

@@ -19,7 +19,9 @@
  *   <root>/containers/<id>/rootfs/          where the rootfs is mounted
  *   <root>/containers/<id>/layers           the image's lower dirs, top first
  *   <root>/containers/<id>/<id>-json.log    the log (Docker's json-file)
+ *   <root>/container-names/<name>           -> <id>, the name index (record.c)
  *   <runroot>/runtime/                      the OCI runtime's state
+ *   <runroot>/seccomp/                      compiled seccomp programs, shared
  *   <runroot>/attach/<id>                   the monitor's attach socket
  * A running container has a monitor (berth-monitor, a static program
  * built beside berth): see container/monitor.h.
@@ -36,23 +38,40 @@ char *container_runtime_root(const struct container_engine *e);
 
 /*
  * `create`: validate o, resolve image, allocate ID and name, make the
- * writable layer and the OCI bundle (the rootfs is mounted only while the
- * spec is generated; the monitor mounts it again at start).  On failure
+ * writable layer and the OCI bundle (the rootfs is mounted while the spec
+ * is generated; the monitor mounts it again at start).  On failure
  * nothing is left.
+ *
+ * With CONTAINER_CREATE_MOUNTED (run), the rootfs stays mounted for the
+ * monitor that container_start(CONTAINER_START_MOUNTED) spawns next to
+ * adopt: one overlay mount and unmount fewer per run (an unmount waits
+ * for an RCU grace period).  A created container whose start never comes
+ * keeps its mount until a start replaces it or rm unmounts it.
  */
+enum {
+        CONTAINER_CREATE_MOUNTED = 1 << 0,
+};
 int container_create(const struct container_engine *e, const char *image,
-                     const struct container_options *o, char id[65], struct berth_error **err);
+                     const struct container_options *o, unsigned flags, char id[65],
+                     struct berth_error **err);
 
 /*
  * `start`: spawn the monitor and wait for its one report.  With
- * attach_wait the monitor waits for the first attach client before
- * starting the process (so a foreground run loses no output); *ready_fd
- * then receives the report pipe, on which "ready" has been read, for
- * container_start_finish().  The error of a process that can't be run
- * carries ENOENT (not found) or EACCES (not executable), for 127 / 126.
+ * CONTAINER_START_ATTACH_WAIT the monitor waits for the first attach
+ * client before starting the process (so a foreground run loses no
+ * output); *ready_fd then receives the report pipe, on which "ready" has
+ * been read, for container_start_finish().  CONTAINER_START_MOUNTED: the
+ * rootfs is mounted (CONTAINER_CREATE_MOUNTED) and the monitor takes the
+ * mount over; if start fails before it could, it is unmounted here.  The
+ * error of a process that can't be run carries ENOENT (not found) or
+ * EACCES (not executable), for 127 / 126.
  */
-int container_start(const struct container_engine *e, const char *id, bool attach_wait,
-                    int *ready_fd, struct berth_error **err);
+enum {
+        CONTAINER_START_ATTACH_WAIT = 1 << 0,
+        CONTAINER_START_MOUNTED = 1 << 1,
+};
+int container_start(const struct container_engine *e, const char *id, unsigned flags, int *ready_fd,
+                    struct berth_error **err);
 int container_start_finish(int report_fd, struct berth_error **err);
 
 /* `stop`: the stop signal, then SIGKILL after timeout seconds (-1: the

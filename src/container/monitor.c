@@ -45,7 +45,7 @@ struct monitor {
         char *dir, *rootfs, *rt_root, *log_path;
         char **lowers;
         int report_fd;
-        bool attach_wait, tty, open_stdin, auto_remove;
+        bool attach_wait, rootfs_mounted, tty, open_stdin, auto_remove;
         int restart_policy, restart_max;
         char *driver;
 
@@ -307,7 +307,9 @@ static int create_container(struct monitor *m, struct berth_error **err)
         for (int i = 0; i < 3; i++)
                 if (child[i] >= 0)
                         dup2(child[i], i);
-        struct runtime_create_options opts = {.bundle = m->dir, .console_socket = con_path};
+        _cleanup_free_ char *cache = container_seccomp_cache_dir(m->e);
+        struct runtime_create_options opts = {
+            .bundle = m->dir, .console_socket = con_path, .seccomp_cache = cache};
         r = runtime_container_create(m->rt_root, m->id, &opts, &m->pid, err);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         for (int i = 0; i < 3; i++) {
@@ -560,13 +562,17 @@ static int setup(struct monitor *m, struct berth_error **err)
         if (m->sig_fd < 0)
                 return berth_err(err, errno, "signalfd");
 
+        /* run's create left it mounted for us. */
+        if (m->rootfs_mounted)
+                return 0;
         enum storage_rootfs_driver d = STORAGE_ROOTFS_AUTO;
         (void)storage_rootfs_driver_parse(m->driver, &d);
         /* A rootfs left mounted by a monitor that was killed is replaced. */
         _cleanup_error_ struct berth_error *scratch = NULL;
         (void)storage_rootfs_umount(m->rootfs, &scratch);
         /* The bundle's id maps decide whether its layers are idmapped. */
-        if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL, &d, err) < 0)
+        if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL,
+                                   m->auto_remove ? STORAGE_ROOTFS_VOLATILE : 0, &d, err) < 0)
                 return berth_err_ret(*err);
         return 0;
 }
@@ -592,13 +598,15 @@ static void monitor_free(struct monitor *m)
 }
 
 int container_monitor_main(const struct container_engine *e, const char *id, int report_fd,
-                           bool attach_wait)
+                           unsigned flags)
 {
+        bool attach_wait = flags & CONTAINER_START_ATTACH_WAIT;
         struct monitor m = {
             .e = e,
             .id = id,
             .report_fd = report_fd,
             .attach_wait = attach_wait,
+            .rootfs_mounted = flags & CONTAINER_START_MOUNTED,
             .attach_dirfd = -1,
             .listen_fd = -1,
             .sig_fd = -1,
@@ -660,12 +668,19 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                 int code = event_loop(&m);
                 close_stdio(&m);
                 _cleanup_error_ struct berth_error *scratch = NULL;
-                bool oom = runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
+                /* A --rm container (never restarted: options refuse
+                 * --restart with it) is removed next, record and all, and
+                 * its code goes to the attach clients: writing its exit
+                 * first would make one more file to make and remove. */
+                bool oom =
+                    !m.auto_remove && runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
                 (void)runtime_container_delete(m.rt_root, id, true, &scratch);
                 struct state_update down = {
                     .status = CONTAINER_EXITED, .exit_code = code, .oom = oom, .finished = true};
-                record_state(&m, &down);
-                if (down.gone || down.manually_stopped || !should_restart(&m, code, restarts)) {
+                if (!m.auto_remove)
+                        record_state(&m, &down);
+                if (m.auto_remove || down.gone || down.manually_stopped ||
+                    !should_restart(&m, code, restarts)) {
                         teardown(&m);
                         send_exit(&m, code);
                         break;

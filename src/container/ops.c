@@ -110,13 +110,18 @@ static bool wait_down(const struct container_engine *e, const char *id, int pidf
                         return true;
                 if (!is_up(r->state.status) && r->state.status != CONTAINER_RESTARTING)
                         return true;
-                if (pidfd >= 0 && container_monitor_wait(pidfd, 0))
-                        return true;
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 long el =
                     (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
                 if (ms >= 0 && el >= ms)
                         return false;
+                /* The record is looked at every 10 ms; a monitor that
+                 * exits (it records the exit first) wakes us at once. */
+                if (pidfd >= 0) {
+                        if (container_monitor_wait(pidfd, 10))
+                                return true;
+                        continue;
+                }
                 struct timespec t = {0, 10 * 1000000L};
                 nanosleep(&t, NULL);
         }
@@ -207,7 +212,7 @@ int container_restart(const struct container_engine *e, const char *id, int time
                 return berth_err_ret(*err);
         if (container_stop(e, full, timeout, err) < 0)
                 return berth_err_ret(*err);
-        return container_start(e, full, false, NULL, err);
+        return container_start(e, full, 0, NULL, err);
 }
 
 int container_remove(const struct container_engine *e, const char *id, bool force, bool volumes,

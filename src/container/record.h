@@ -112,7 +112,9 @@ int container_time_parse(const char *s, struct timespec *out);
 /*
  * Allocate a fresh ID (64 hex digits) and, when r->name is NULL, a fresh
  * name; check the name is free, make containers/<id>/ and write the
- * record, all under the lock.  A taken name fails with Docker's message
+ * record (not yet durably: the caller's first update is), all under the
+ * lock.  A record with auto_remove is never written durably: it goes when
+ * the run ends.  A taken name fails with Docker's message
  * (Conflict. The container name "/x" is already in use by container "<id>".
  * You have to remove (or rename) that container to be able to reuse that
  * name.) and -EEXIST.

@@ -60,8 +60,8 @@ size_t container_idmaps_load(const char *dir, struct storage_idmap **uid,
 
 int container_rootfs_mount(const char *dir, char *const *lowers, const char *target,
                            const struct container_options *o, const struct container_idmap *auto_u,
-                           const struct container_idmap *auto_g, enum storage_rootfs_driver *driver,
-                           struct berth_error **err)
+                           const struct container_idmap *auto_g, unsigned flags,
+                           enum storage_rootfs_driver *driver, struct berth_error **err)
 {
         _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
         _cleanup_free_ char *work = xasprintf("%s/work", dir);
@@ -98,8 +98,8 @@ int container_rootfs_mount(const char *dir, char *const *lowers, const char *tar
                 nu = ng;
         }
         if (nu == 0)
-                return storage_rootfs_mount(lowers, strv_len(lowers), upper, work, target, driver,
-                                            err);
+                return storage_rootfs_mount(lowers, strv_len(lowers), upper, work, target, flags,
+                                            driver, err);
         /* The runtime mounts the rootfs from inside the user namespace,
          * where host root's 0700 directories are closed: the container's
          * directory, containers/ and --root get search (not read) rights

@@ -17,12 +17,13 @@
  * The maps: with o, those the spec will have (--uidmap/--gidmap, or with
  * --userns=auto the auto_* range; a uid map alone serves for gids too, as
  * the spec does); with o NULL, the linux.uidMappings/gidMappings of the
- * bundle's config.json in dir (the monitor's case).
+ * bundle's config.json in dir (the monitor's case).  flags: as
+ * storage_rootfs_mount's (STORAGE_ROOTFS_VOLATILE for --rm).
  */
 int container_rootfs_mount(const char *dir, char *const *lowers, const char *target,
                            const struct container_options *o, const struct container_idmap *auto_u,
-                           const struct container_idmap *auto_g, enum storage_rootfs_driver *driver,
-                           struct berth_error **err);
+                           const struct container_idmap *auto_g, unsigned flags,
+                           enum storage_rootfs_driver *driver, struct berth_error **err);
 
 /* The id maps of the bundle in dir (config.json's linux.uidMappings and
  * gidMappings; gids as uids when only those are given).  Returns the

@@ -133,7 +133,8 @@ char *container_resolv_conf_content(const char *host_resolv_conf, bool ipv6);
  * and resolv.conf; otherwise they are generated, and a host resolv.conf
  * that only names systemd-resolved's stub is replaced by resolved's
  * upstream list first.  host_etc: where the host's files are (NULL: /etc;
- * tests point it elsewhere).
+ * tests point it elsewhere).  Atomic but not fsynced, as Docker writes
+ * them: they are derived from the options and the host's files.
  */
 int container_etc_files_write(int dirfd, const struct container_options *o, const char *hostname,
                               const char *ip, const char *host_etc, struct berth_error **err);

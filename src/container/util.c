@@ -45,6 +45,11 @@ char *container_helper_path(const struct container_engine *e, const char *name)
         return slash ? xasprintf("%.*s/%s", (int)(slash - e->self), e->self, name) : xstrdup(name);
 }
 
+char *container_seccomp_cache_dir(const struct container_engine *e)
+{
+        return xasprintf("%s/seccomp", e->runroot);
+}
+
 int container_init_binary(const struct container_engine *e, char **path, struct berth_error **err)
 {
         _cleanup_free_ char *p = xasprintf("%s/berth-init", e->runroot);

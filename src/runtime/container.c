@@ -129,7 +129,8 @@ static int prepare(struct create_ctx *x, struct berth_error **err)
                 return berth_err_wrap(err, "config.json");
         /* libseccomp allocates and may fail: compile here, before anything
          * exists, and leave the child one seccomp(2) call. */
-        if (x->c->seccomp && (r = runtime_seccomp_compile(x->c->seccomp, &x->seccomp, err)) < 0)
+        if (x->c->seccomp && (r = runtime_seccomp_compile_cached(
+                                  x->c->seccomp, x->opts->seccomp_cache, &x->seccomp, err)) < 0)
                 return berth_err_wrap(err, "compiling seccomp");
         for (int k = 0; k < RUNTIME_NS_KINDS; k++) {
                 const char *p = x->c->ns[k].path;

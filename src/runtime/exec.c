@@ -133,7 +133,8 @@ int runtime_container_exec(const char *root, const char *id,
         if ((r = runtime_config_load(s->bundle, &c, err)) < 0)
                 goto out;
         x.c = c;
-        if (c->seccomp && (r = runtime_seccomp_compile(c->seccomp, &x.seccomp, err)) < 0) {
+        if (c->seccomp && (r = runtime_seccomp_compile_cached(c->seccomp, opts->seccomp_cache,
+                                                              &x.seccomp, err)) < 0) {
                 berth_err_wrap(err, "compiling seccomp");
                 goto out;
         }

@@ -25,6 +25,9 @@ struct runtime_create_options {
         /* fds 3 .. 3+preserve_fds-1 of the caller reach the process (runc's
          * --preserve-fds); every other fd is closed at exec. */
         unsigned preserve_fds;
+        /* Where compiled seccomp programs are kept between containers
+         * (runtime_seccomp_compile_cached); NULL compiles every time. */
+        const char *seccomp_cache;
 };
 
 /*
@@ -65,6 +68,7 @@ struct runtime_exec_options {
         struct runtime_process *process; /* borrowed */
         const char *console_socket;      /* may be NULL */
         const char *pid_file;            /* may be NULL */
+        const char *seccomp_cache;       /* as runtime_create_options' */
 };
 
 /* Start another process in a running container (every namespace of its

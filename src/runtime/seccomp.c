@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -10,6 +12,7 @@
 
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -438,6 +441,13 @@ void runtime_seccomp_bpf_freep(struct runtime_seccomp_bpf **bpf)
         runtime_seccomp_bpf_free(*bpf);
 }
 
+static unsigned int flags_of(const struct runtime_seccomp *s)
+{
+        return (s->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0) |
+               (s->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+               (s->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+}
+
 int runtime_seccomp_compile(const struct runtime_seccomp *s, struct runtime_seccomp_bpf **out,
                             struct berth_error **err)
 {
@@ -477,10 +487,154 @@ int runtime_seccomp_compile(const struct runtime_seccomp *s, struct runtime_secc
         bpf->len = (unsigned short)n;
         if (pread(fd, bpf->insns, (size_t)size, 0) != size)
                 return berth_err(err, errno ? errno : EIO, "reading the seccomp filter back");
-        bpf->flags = (s->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0) |
-                     (s->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
-                     (s->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+        bpf->flags = flags_of(s);
         *out = steal_pointer(&bpf);
+        return 0;
+}
+
+/* ---- the cache ---- */
+
+struct key {
+        unsigned char *buf;
+        size_t len, cap;
+};
+
+static void key_add(struct key *k, const void *p, size_t n)
+{
+        if (k->len + n > k->cap) {
+                k->cap = (k->len + n) * 2;
+                k->buf = xrealloc(k->buf, k->cap);
+        }
+        memcpy(k->buf + k->len, p, n);
+        k->len += n;
+}
+
+static void key_u64(struct key *k, uint64_t v)
+{
+        key_add(k, &v, sizeof(v));
+}
+
+/* Everything build_ctx and libseccomp make the program from, in order.
+ * The flags are not: they go to seccomp(2) beside the program. */
+static void make_key(const struct runtime_seccomp *s, struct key *k)
+{
+        const struct scmp_version *v = seccomp_version();
+        key_add(k, "berth-seccomp-1", 16);
+        key_u64(k, v ? v->major : 0);
+        key_u64(k, v ? v->minor : 0);
+        key_u64(k, v ? v->micro : 0);
+        key_u64(k, seccomp_arch_native());
+        key_u64(k, s->default_action);
+        key_u64(k, s->n_archs);
+        for (size_t i = 0; i < s->n_archs; i++)
+                key_u64(k, s->archs[i]);
+        key_u64(k, s->n_syscalls);
+        for (size_t i = 0; i < s->n_syscalls; i++) {
+                const struct runtime_seccomp_syscall *sc = &s->syscalls[i];
+                key_u64(k, sc->action);
+                key_u64(k, sc->n_nrs);
+                for (size_t j = 0; j < sc->n_nrs; j++)
+                        key_u64(k, (uint64_t)(int64_t)sc->nrs[j]);
+                key_u64(k, sc->n_args);
+                for (size_t j = 0; j < sc->n_args; j++) {
+                        key_u64(k, sc->args[j].index);
+                        key_u64(k, sc->args[j].value);
+                        key_u64(k, sc->args[j].value_two);
+                        key_u64(k, (uint64_t)sc->args[j].op);
+                }
+        }
+}
+
+/* FNV-1a: names the entry and checks it; the key itself, compared in
+ * full, is what makes a hit. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+        const unsigned char *b = p;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ b[i]) * 0x100000001b3ULL;
+        return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+/* An entry: this header, the key, then the instructions. */
+struct entry_header {
+        char magic[8];
+        uint32_t key_len, n_insns;
+        uint64_t sum; /* fnv1a over key and instructions */
+};
+
+static const char entry_magic[8] = "BSECBPF1";
+
+static struct runtime_seccomp_bpf *cache_read(int dirfd, const char *name, const struct key *k)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (util_file_read(dirfd, name, &buf, &len, &scratch) < 0)
+                return NULL;
+        struct entry_header h;
+        if (len < sizeof(h))
+                return NULL;
+        memcpy(&h, buf, sizeof(h));
+        size_t body = len - sizeof(h);
+        if (memcmp(h.magic, entry_magic, sizeof(h.magic)) != 0 || h.key_len != k->len ||
+            body < k->len || memcmp(buf + sizeof(h), k->buf, k->len) != 0)
+                return NULL;
+        size_t insns_len = body - k->len;
+        if (insns_len == 0 || insns_len % sizeof(struct sock_filter) != 0 ||
+            insns_len / sizeof(struct sock_filter) != h.n_insns || h.n_insns > BPF_MAXINSNS ||
+            fnv1a(FNV_BASIS, buf + sizeof(h), body) != h.sum)
+                return NULL;
+        struct runtime_seccomp_bpf *bpf = xcalloc(1, sizeof(*bpf));
+        bpf->insns = xmalloc(insns_len);
+        memcpy(bpf->insns, buf + sizeof(h) + k->len, insns_len);
+        bpf->len = (unsigned short)h.n_insns;
+        return bpf;
+}
+
+static void cache_write(int dirfd, const char *name, const struct key *k,
+                        const struct runtime_seccomp_bpf *bpf)
+{
+        size_t insns_len = bpf->len * sizeof(struct sock_filter);
+        struct entry_header h = {.key_len = (uint32_t)k->len, .n_insns = bpf->len};
+        memcpy(h.magic, entry_magic, sizeof(h.magic));
+        h.sum = fnv1a(fnv1a(FNV_BASIS, k->buf, k->len), bpf->insns, insns_len);
+        size_t len = sizeof(h) + k->len + insns_len;
+        _cleanup_free_ char *buf = xmalloc(len);
+        memcpy(buf, &h, sizeof(h));
+        memcpy(buf + sizeof(h), k->buf, k->len);
+        memcpy(buf + sizeof(h) + k->len, bpf->insns, insns_len);
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        if (util_file_write(dirfd, name, buf, len, 0600, 0, &scratch) < 0)
+                log_debug("seccomp cache: %s", scratch->msg);
+}
+
+int runtime_seccomp_compile_cached(const struct runtime_seccomp *s, const char *cache_dir,
+                                   struct runtime_seccomp_bpf **out, struct berth_error **err)
+{
+        *out = NULL;
+        if (s == NULL)
+                return 0;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        _cleanup_close_ int dirfd = -1;
+        if (cache_dir != NULL && util_path_mkdir_p(cache_dir, 0700, &scratch) == 0)
+                dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return runtime_seccomp_compile(s, out, err);
+        struct key k = {0};
+        make_key(s, &k);
+        char name[32];
+        snprintf(name, sizeof(name), "%016llx.bpf",
+                 (unsigned long long)fnv1a(FNV_BASIS, k.buf, k.len));
+        struct runtime_seccomp_bpf *bpf = cache_read(dirfd, name, &k);
+        if (bpf == NULL && runtime_seccomp_compile(s, &bpf, err) == 0)
+                cache_write(dirfd, name, &k, bpf);
+        free(k.buf);
+        if (bpf == NULL)
+                return berth_err_ret(*err);
+        bpf->flags = flags_of(s);
+        *out = bpf;
         return 0;
 }
 

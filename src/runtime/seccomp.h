@@ -69,6 +69,19 @@ void runtime_seccomp_freep(struct runtime_seccomp **s);
 struct runtime_seccomp_bpf;
 int runtime_seccomp_compile(const struct runtime_seccomp *s, struct runtime_seccomp_bpf **out,
                             struct berth_error **err);
+/*
+ * As runtime_seccomp_compile, through a cache of compiled programs in
+ * cache_dir (made if missing; NULL: no cache).  libseccomp takes several
+ * milliseconds over Docker's default profile, which every container
+ * brings again.  An entry is keyed by everything the program is built
+ * from (the parsed profile, the native architecture and libseccomp's
+ * version), holds that key in full and a checksum, and is used only when
+ * both match: anything else, or a cache that can't be read or written, is
+ * compiled as if there were none.  Entries are written atomically,
+ * without fsync: a torn one fails its checksum.
+ */
+int runtime_seccomp_compile_cached(const struct runtime_seccomp *s, const char *cache_dir,
+                                   struct runtime_seccomp_bpf **out, struct berth_error **err);
 int runtime_seccomp_bpf_load(const struct runtime_seccomp_bpf *bpf, struct berth_error **err);
 /* Number of BPF instructions (0 for NULL). */
 size_t runtime_seccomp_bpf_len(const struct runtime_seccomp_bpf *bpf);

@@ -51,7 +51,7 @@ static void log_fs_context(int fd)
 }
 
 static int mount_overlay(char *const *lowers, size_t n, const char *upper, const char *work,
-                         const char *target, struct berth_error **err)
+                         const char *target, unsigned flags, struct berth_error **err)
 {
         _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fs < 0)
@@ -71,6 +71,10 @@ static int mount_overlay(char *const *lowers, size_t n, const char *upper, const
                 log_fs_context(fs);
                 return berth_err(err, e, "overlay upper dir `%s`", upper);
         }
+        /* A kernel without it (before 5.10) syncs as before. */
+        if ((flags & STORAGE_ROOTFS_VOLATILE) &&
+            fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+                log_fs_context(fs);
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
                 int e = errno;
                 log_fs_context(fs);
@@ -141,7 +145,7 @@ static int upper_root_from_image(const char *top, const char *upper, struct bert
 }
 
 int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const char *work,
-                         const char *target, enum storage_rootfs_driver *driver,
+                         const char *target, unsigned flags, enum storage_rootfs_driver *driver,
                          struct berth_error **err)
 {
         enum storage_rootfs_driver want = driver ? *driver : STORAGE_ROOTFS_AUTO;
@@ -156,7 +160,7 @@ int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const
                 if (upper_root_from_image(lowers[0], upper, err) < 0)
                         return berth_err_ret(*err);
                 _cleanup_error_ struct berth_error *oerr = NULL;
-                int r = mount_overlay(lowers, n, upper, work, target, &oerr);
+                int r = mount_overlay(lowers, n, upper, work, target, flags, &oerr);
                 if (r == 0) {
                         if (driver)
                                 *driver = STORAGE_ROOTFS_OVERLAY;

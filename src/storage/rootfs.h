@@ -37,9 +37,18 @@ int storage_rootfs_driver_parse(const char *name, enum storage_rootfs_driver *ou
  * to try (AUTO when NULL) and on return which one was used.  Mounting again
  * after an unmount reuses upper/ (a restarted container keeps its changes;
  * the copy driver copies only the first time).
+ *
+ * STORAGE_ROOTFS_VOLATILE: the overlay is mounted "volatile" (where the
+ * kernel knows it): it never syncs the upper file system, which its
+ * unmount otherwise does (a journal commit on ext4).  For a writable layer
+ * that dies with its one run (--rm, as podman does): after a crash the
+ * work dir refuses to mount again until cleared.
  */
+enum {
+        STORAGE_ROOTFS_VOLATILE = 1 << 0,
+};
 int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const char *work,
-                         const char *target, enum storage_rootfs_driver *driver,
+                         const char *target, unsigned flags, enum storage_rootfs_driver *driver,
                          struct berth_error **err);
 
 /* Unmount target; not mounted is not an error. */

@@ -48,15 +48,16 @@ ssize_t util_read_all(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
-int util_file_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
-                           struct berth_error **err)
+int util_file_write(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                    unsigned flags, struct berth_error **err)
 {
+        bool durable = flags & UTIL_WRITE_DURABLE;
         _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", name, getpid());
         _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return berth_err(err, errno, "creating `%s`", tmp);
         int r = util_write_all(fd, buf, len);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
@@ -66,11 +67,19 @@ int util_file_write_atomic(int dirfd, const char *name, const void *buf, size_t 
                 unlinkat(dirfd, tmp, 0);
                 return berth_err(err, -r, "writing `%s`", name);
         }
+        if (!durable)
+                return 0;
         /* The rename is durable only once the directory is. */
         _cleanup_close_ int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
                 fsync(dfd);
         return 0;
+}
+
+int util_file_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                           struct berth_error **err)
+{
+        return util_file_write(dirfd, name, buf, len, mode, UTIL_WRITE_DURABLE, err);
 }
 
 int util_file_read(int dirfd, const char *path, char **out, size_t *len, struct berth_error **err)

@@ -9,10 +9,19 @@
 #include "util/error.h"
 
 /*
- * Crash-safe writes: temp file in the same directory, fsync, rename over
- * the target, fsync the directory.  A reader sees the old or the new
- * content, never a mix, whatever instant the machine dies at.
+ * Atomic writes: temp file in the same directory, renamed over the target,
+ * so a reader sees the old or the new content, never a mix.  With
+ * UTIL_WRITE_DURABLE the file is fsynced before the rename and the
+ * directory after it, so that the new content also survives the machine
+ * dying at any instant; that costs a journal commit or two, so files that
+ * are rewritten on every start or die with the container go without.
  */
+enum util_write_flags {
+        UTIL_WRITE_DURABLE = 1 << 0,
+};
+int util_file_write(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                    unsigned flags, struct berth_error **err);
+/* util_file_write(..., UTIL_WRITE_DURABLE, ...) */
 int util_file_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
                            struct berth_error **err);
 

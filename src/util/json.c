@@ -29,12 +29,18 @@ int util_json_load_file(int dirfd, const char *path, json_t **out, struct berth_
         return util_json_load_string(text, len, path, out, err);
 }
 
-int util_json_write_atomic(int dirfd, const char *name, json_t *value, struct berth_error **err)
+int util_json_write(int dirfd, const char *name, json_t *value, unsigned flags,
+                    struct berth_error **err)
 {
         _cleanup_free_ char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (text == NULL)
                 return berth_err(err, ENOMEM, "encoding `%s`", name);
-        return util_file_write_atomic(dirfd, name, text, strlen(text), 0644, err);
+        return util_file_write(dirfd, name, text, strlen(text), 0644, flags, err);
+}
+
+int util_json_write_atomic(int dirfd, const char *name, json_t *value, struct berth_error **err)
+{
+        return util_json_write(dirfd, name, value, UTIL_WRITE_DURABLE, err);
 }
 
 static int get(json_t *obj, const char *key, json_t **v)

@@ -20,7 +20,10 @@
 int util_json_load_file(int dirfd, const char *path, json_t **out, struct berth_error **err);
 int util_json_load_string(const char *text, size_t len, const char *what, json_t **out,
                           struct berth_error **err);
-/* Compact, keys in insertion order, crash-safe (util_file_write_atomic). */
+/* Compact, keys in insertion order, atomic (util_file_write, flags as
+ * there); _atomic is with UTIL_WRITE_DURABLE. */
+int util_json_write(int dirfd, const char *name, json_t *value, unsigned flags,
+                    struct berth_error **err);
 int util_json_write_atomic(int dirfd, const char *name, json_t *value, struct berth_error **err);
 
 /* Typed field getters.  Each returns 1 when the key is present and of the

@@ -193,6 +193,60 @@ static void test_create_lookup_rename_remove(void **state)
         rm_root(root);
 }
 
+/* The name index: names come free on rename and remove, a stale or
+ * missing index is no harm, and a lookup can't leave it. */
+static void test_name_index(void **state)
+{
+        _cleanup_free_ char *root = tmp_root();
+        _cleanup_error_ struct berth_error *err = NULL;
+        char id[65];
+        _cleanup_container_record_ struct container_record *a = sample("alpha");
+        assert_int_equal(container_record_create(root, a, &err), 0);
+        /* Renamed: the old name is free, the new one taken. */
+        assert_int_equal(container_record_rename(root, a->id, "beta", &err), 0);
+        _cleanup_container_record_ struct container_record *a2 = sample("alpha");
+        assert_int_equal(container_record_create(root, a2, &err), 0);
+        _cleanup_container_record_ struct container_record *b2 = sample("beta");
+        assert_int_equal(container_record_create(root, b2, &err), -EEXIST);
+        berth_error_free(steal_pointer(&err));
+        /* Renaming to its own name changes nothing. */
+        assert_int_equal(container_record_rename(root, a->id, "beta", &err), 0);
+        assert_int_equal(container_record_lookup(root, "beta", id, &err), 1);
+        assert_string_equal(id, a->id);
+        /* Removed: the name is free again. */
+        assert_int_equal(container_record_remove(root, a->id, &err), 0);
+        assert_int_equal(container_record_lookup(root, "beta", id, &err), 0);
+        assert_int_equal(container_record_create(root, b2, &err), 0);
+        /* An entry for a container that is gone (a crash between the
+         * record and the index) frees its name. */
+        _cleanup_free_ char *names = xasprintf("%s/container-names", root);
+        _cleanup_free_ char *stale = xasprintf("%s/gamma", names);
+        assert_int_equal(symlink(a->id, stale), 0);
+        assert_int_equal(container_record_lookup(root, "gamma", id, &err), 0);
+        _cleanup_container_record_ struct container_record *g = sample("gamma");
+        assert_int_equal(container_record_create(root, g, &err), 0);
+        assert_int_equal(container_record_lookup(root, "gamma", id, &err), 1);
+        assert_string_equal(id, g->id);
+        /* What is no name finds nothing, even where the index has a
+         * symlink of that shape. */
+        assert_int_equal(container_record_lookup(root, "../container-names/gamma", id, &err), 0);
+        /* A store from before the index: lookups read the records, the
+         * next create builds it, conflicts included. */
+        assert_int_equal(util_path_remove_tree(AT_FDCWD, names, &err), 0);
+        assert_int_equal(container_record_lookup(root, "alpha", id, &err), 1);
+        assert_string_equal(id, a2->id);
+        _cleanup_container_record_ struct container_record *dup = sample("gamma");
+        assert_int_equal(container_record_create(root, dup, &err), -EEXIST);
+        berth_error_free(steal_pointer(&err));
+        _cleanup_container_record_ struct container_record *d = sample("delta");
+        assert_int_equal(container_record_create(root, d, &err), 0);
+        _cleanup_free_ char *entry = xasprintf("%s/alpha", names);
+        char target[65] = "";
+        assert_int_equal(readlink(entry, target, 64), 64);
+        assert_string_equal(target, a2->id);
+        rm_root(root);
+}
+
 /* Many processes allocating at once get distinct names and IDs. */
 static void test_concurrent_create(void **state)
 {
@@ -233,11 +287,9 @@ static void test_concurrent_create(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_roundtrip),
-            cmocka_unit_test(test_names_and_time),
-            cmocka_unit_test(test_time_format),
-            cmocka_unit_test(test_create_lookup_rename_remove),
-            cmocka_unit_test(test_concurrent_create),
+            cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_names_and_time),
+            cmocka_unit_test(test_time_format), cmocka_unit_test(test_create_lookup_rename_remove),
+            cmocka_unit_test(test_name_index),  cmocka_unit_test(test_concurrent_create),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +22,9 @@
 
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 static struct runtime_seccomp *parse_ok(const char *text)
 {
@@ -187,6 +190,9 @@ static void test_parse_bad(void **state)
  * As the runtime does, the filter is compiled before fork and the child
  * only installs it; direct instead has the child do both at once.
  */
+/* Set: run_filtered_how compiles through the cache there. */
+static const char *cache_dir;
+
 static int run_filtered_how(const char *profile, int (*check)(void), bool direct)
 {
         _cleanup_error_ struct berth_error *err = NULL;
@@ -194,7 +200,7 @@ static int run_filtered_how(const char *profile, int (*check)(void), bool direct
         struct runtime_seccomp_bpf *bpf = NULL;
 
         if (!direct) {
-                if (runtime_seccomp_compile(s, &bpf, &err) < 0)
+                if (runtime_seccomp_compile_cached(s, cache_dir, &bpf, &err) < 0)
                         fail_msg("compile: %s", err->msg);
                 assert_true(runtime_seccomp_bpf_len(bpf) > 0);
         }
@@ -540,6 +546,98 @@ static int check_real_profile(void)
         return 4;
 }
 
+static const char personality_profile[] =
+    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+    "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
+    "\"errnoRet\":8,\"args\":[{\"index\":0,\"value\":8,"
+    "\"op\":\"SCMP_CMP_EQ\"}]}]}";
+
+/* The one entry in dir (its name in name), and its content. */
+static char *cache_entry(const char *dir, char name[256], size_t *len)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        assert_non_null(d);
+        int n = 0;
+        for (struct dirent *de; (de = readdir(d)) != NULL;)
+                if (de->d_name[0] != '.' && n++ == 0)
+                        snprintf(name, 256, "%s", de->d_name);
+        assert_int_equal(n, 1);
+        char path[384];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        char *text = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(util_file_read(AT_FDCWD, path, &text, len, &err), 0);
+        return text;
+}
+
+static void put_entry(const char *dir, const char *name, const char *buf, size_t len)
+{
+        char path[384];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(buf, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void test_cache(void **state)
+{
+        char dir[64] = "/tmp/berth-seccomp-cache-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char sub[96];
+        /* Made on demand. */
+        snprintf(sub, sizeof(sub), "%s/cache", dir);
+        cache_dir = sub;
+        char name[256];
+        size_t len, len2;
+        /* A miss compiles and stores; a hit behaves the same. */
+        assert_exit_ok(run_filtered(personality_profile, check_personality_eq));
+        _cleanup_free_ char *first = cache_entry(sub, name, &len);
+        assert_exit_ok(run_filtered(personality_profile, check_personality_eq));
+        _cleanup_free_ char *again = cache_entry(sub, name, &len2);
+        assert_int_equal(len, len2);
+        assert_memory_equal(first, again, len);
+        /* A damaged entry (a flipped instruction byte, a torn write, an
+         * empty file) is not used: compiled again, and replaced. */
+        _cleanup_free_ char *bad = xmalloc(len);
+        memcpy(bad, first, len);
+        bad[len - 3] ^= 0x40;
+        put_entry(sub, name, bad, len);
+        assert_exit_ok(run_filtered(personality_profile, check_personality_eq));
+        free(again);
+        again = cache_entry(sub, name, &len2);
+        assert_memory_equal(first, again, len);
+        size_t cuts[] = {len - 1, len - 8, 0};
+        for (size_t i = 0; i < 3; i++) {
+                put_entry(sub, name, first, cuts[i]);
+                assert_exit_ok(run_filtered(personality_profile, check_personality_eq));
+                free(again);
+                again = cache_entry(sub, name, &len2);
+                assert_int_equal(len2, len);
+                assert_memory_equal(first, again, len);
+        }
+        /* Another profile is another entry. */
+        assert_exit_ok(run_filtered("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+                                    "{\"names\":[\"personality\"],\"action\":"
+                                    "\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,"
+                                    "\"op\":\"SCMP_CMP_EQ\"}]},{\"names\":[\"personality\"],"
+                                    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,"
+                                    "\"value\":6,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                                    check_personality_same_index));
+        _cleanup_closedir_ DIR *d = opendir(sub);
+        int n = 0;
+        for (struct dirent *de; (de = readdir(d)) != NULL;)
+                n += de->d_name[0] != '.';
+        assert_int_equal(n, 2);
+        /* A cache that can't be made is no cache. */
+        put_entry(dir, "file", "", 0);
+        snprintf(sub, sizeof(sub), "%s/file/cache", dir);
+        assert_exit_ok(run_filtered(personality_profile, check_personality_eq));
+        cache_dir = NULL;
+        _cleanup_error_ struct berth_error *err = NULL;
+        assert_int_equal(util_path_remove_tree(AT_FDCWD, dir, &err), 0);
+}
+
 static void test_load_real_profile(void **state)
 {
 #ifndef __x86_64__
@@ -565,6 +663,7 @@ int main(void)
             cmocka_unit_test(test_load_log_flags_default_dup),
             cmocka_unit_test(test_load_default_errno),
             cmocka_unit_test(test_load_real_profile),
+            cmocka_unit_test(test_cache),
             cmocka_unit_test(test_load_needs_nnp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
