@@ -5,11 +5,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "storage/rootfs-private.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -50,9 +52,35 @@ static void log_fs_context(int fd)
         }
 }
 
+/* A volatile overlay leaves work/work/incompat/volatile behind, and the
+ * kernel refuses that work dir until it is cleared: after a crash the
+ * upper dir may be torn.  A marker made since this boot comes from a clean
+ * unmount (a --rm container restarted) and goes; an older one is refused. */
+static int clear_volatile_marker(const char *work, struct berth_error **err)
+{
+        _cleanup_free_ char *incompat = xasprintf("%s/work/incompat", work);
+        _cleanup_free_ char *marker = xasprintf("%s/volatile", incompat);
+        struct stat st;
+        if (lstat(marker, &st) < 0)
+                return 0;
+        struct timespec up;
+        clock_gettime(CLOCK_BOOTTIME, &up);
+        if (st.st_ctime < time(NULL) - up.tv_sec - 1)
+                return berth_err(err, 0,
+                                 "`%s`: a volatile writable layer from before a reboot: "
+                                 "remove the container",
+                                 work);
+        _cleanup_close_ int fd = open(incompat, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return berth_err(err, errno, "opening `%s`", incompat);
+        return util_path_remove_tree(fd, "volatile", err);
+}
+
 static int mount_overlay(char *const *lowers, size_t n, const char *upper, const char *work,
                          const char *target, unsigned flags, struct berth_error **err)
 {
+        if (clear_volatile_marker(work, err) < 0)
+                return berth_err_ret(*err);
         _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fs < 0)
                 return berth_err(err, errno, "opening an overlay context");
