@@ -69,6 +69,9 @@ struct builder {
         size_t n_stages;
         size_t step, total;
         int64_t epoch; /* SOURCE_DATE_EPOCH, or -1 */
+        /* Every stage's cache chain starts from it: layers made with the
+         * epoch's clamped times are not those made without. */
+        char epoch_key[32];
         unsigned seq;  /* per-step work names */
         struct build_fetched **fetched;
         size_t n_fetched;

@@ -360,7 +360,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
                 st->image = json_pack("{s:s,s:s,s:{s:[s]},s:{s:s,s:[]}}", "architecture", "amd64",
                                       "os", "linux", "config", "Env", DEFAULT_PATH, "rootfs",
                                       "type", "layers", "diff_ids");
-                build_cache_key("", "FROM scratch", st->key);
+                build_cache_key(b->epoch_key, "FROM scratch", st->key);
         } else if (parent != NULL) {
                 st->image = json_deep_copy(parent->image);
                 st->layers = xcalloc(parent->n_layers + 1, sizeof(*st->layers));
@@ -371,7 +371,7 @@ static int do_from(struct builder *b, struct build_stage *st, struct berth_error
                 if (from_image(b, st, ref, err) < 0)
                         return berth_err_ret(*err);
                 _cleanup_free_ char *text = xasprintf("FROM %s", st->base_id);
-                build_cache_key("", text, st->key);
+                build_cache_key(b->epoch_key, text, st->key);
         }
         json_t *cfg = config_obj(st);
         json_t *ob = json_object_get(cfg, "OnBuild");
@@ -1124,6 +1124,8 @@ int build_image(const struct build_options *opts, char id[IMAGE_DIGEST_LEN],
                 }
                 b.epoch = v;
         }
+        if (b.epoch >= 0)
+                snprintf(b.epoch_key, sizeof(b.epoch_key), "epoch %lld", (long long)b.epoch);
         build_signals_install();
         /* Directories COPY makes on the way are 0755, as Docker's. */
         mode_t mask = umask(022);
