@@ -123,6 +123,14 @@ DF
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(sed -n '/^#3 \[/,/^#3 DONE/p' <<<"$output" | sed '1d;$d' | wc -l)" -gt 1 ]
+	# The default namespace's loopback is up: a server on it answers.
+	printf '%s\n' 'FROM busybox:1.38.0-musl' \
+		'RUN mkdir /w && echo hi > /w/i && httpd -p 127.0.0.1:8099 -h /w && wget -q -O- http://127.0.0.1:8099/i' \
+		>"$CTX/Dockerfile"
+	run B build --no-cache "$CTX"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nhi\n'* ]]
 }
 
 @test "bad: ^C during a RUN stops it and cleans up; a killed build is cleaned up by the next" {
