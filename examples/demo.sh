@@ -23,10 +23,10 @@ ms_since() { echo "$((($(date +%s%N) - $1) / 1000000)) ms"; }
 
 # ---- a base image without a registry: Debian's busybox-static ----
 demo_base_image() {
-	echo "== base image: Debian's busybox-static through berth import, as demo/busybox"
+	echo "== base image: Debian's busybox-static through berth import, as busybox:latest"
 	# The rootfs cache came from mktemp (0700): the image's / must be 0755.
 	tar -C "$(tests/helpers/busybox-rootfs)" --mode=go+rX -cf "$tmp/busybox.tar" .
-	b import "$tmp/busybox.tar" demo/busybox:latest >/dev/null
+	b import "$tmp/busybox.tar" busybox:latest >/dev/null
 }
 
 # ---- berth build: a multi-stage Dockerfile (examples/site) ----
@@ -70,7 +70,7 @@ demo_run() {
 	echo "<h1>hello from a berth container</h1>" >"$tmp/www/index.html"
 	echo "== berth run -d: busybox httpd on 127.0.0.1:$port (--network host), serving a bind-mounted page"
 	t0=$(date +%s%N)
-	id=$(b run -d --name demo-web --init --network host -v "$tmp/www:/www:ro" demo/busybox \
+	id=$(b run -d --name demo-web --init --network host -v "$tmp/www:/www:ro" busybox \
 		httpd -f -v -p "127.0.0.1:$port" -h /www)
 	echo "   started ${id:0:12} in $(ms_since "$t0")"
 	echo "== curl http://127.0.0.1:$port/ from the host"
@@ -86,8 +86,8 @@ demo_run() {
 	echo "   its monitor, berth-monitor (pid $mon), holds $(awk '/^VmRSS/ {print $2, $3}' "/proc/$mon/status") resident"
 	echo "== berth logs demo-web (httpd -v logs each request)"
 	b logs demo-web 2>&1
-	echo "== berth image tree demo/busybox"
-	b image tree demo/busybox
+	echo "== berth image tree busybox"
+	b image tree busybox
 	echo "== berth stop demo-web; berth rm demo-web"
 	b stop demo-web >/dev/null
 	b inspect -f '   exited with {{.State.ExitCode}}' demo-web
