@@ -343,7 +343,10 @@ int container_create(const struct container_engine *e, const char *image,
         if (found < 0)
                 return berth_err_ret(*err);
         if (found == 0)
-                return berth_err(err, 0, "Unable to find image '%s' locally", image);
+                return berth_err(err, 0,
+                                 "Unable to find image '%s' locally (berth has no registry "
+                                 "client: load, import or build it)",
+                                 image);
         int stop_signal = container_stop_signal(img->config, o, err);
         if (stop_signal < 0)
                 return stop_signal;
