@@ -204,33 +204,24 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
                                        notrunc ? rows[i].img->id
                                                : image_digest_hex(rows[i].img->id));
                 }
-        } else if (format != NULL) {
+        } else {
+                _cleanup_json_ json_t *headers =
+                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Containers",
+                              "CONTAINERS", "CreatedAt", "CREATED AT", "CreatedSince", "CREATED",
+                              "Digest", "DIGEST", "ID", "IMAGE ID", "Repository", "REPOSITORY",
+                              "SharedSize", "SHARED SIZE", "Size", "SIZE", "Tag", "TAG",
+                              "UniqueSize", "UNIQUE SIZE", "VirtualSize", "VIRTUAL SIZE");
+                struct cli_list_format *f = cli_list_format_new(
+                    format,
+                    digests ? "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}"
+                              "\t{{.Size}}"
+                            : "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+                    headers);
                 for (size_t i = 0; i < nrows; i++) {
                         _cleanup_json_ json_t *o = row_json(&rows[i], notrunc);
-                        _cleanup_free_ char *s =
-                            strcmp(format, "json") == 0
-                                ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
-                                : cli_template_expand(format, o);
-                        puts(s);
+                        cli_list_format_row(f, o);
                 }
-        } else {
-                struct cli_table *t = cli_table_new(digests ? 6 : 5);
-                const char *hdr[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
-                const char *hdr_nd[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
-                cli_table_add(t, digests ? hdr : hdr_nd);
-                for (size_t i = 0; i < nrows; i++) {
-                        _cleanup_free_ char *ago = cli_human_ago(rows[i].img->created);
-                        _cleanup_free_ char *size = cli_human_size(rows[i].img->size);
-                        _cleanup_free_ char *id =
-                            notrunc ? xstrdup(rows[i].img->id)
-                                    : xstrndup(image_digest_hex(rows[i].img->id), 12);
-                        const char *cells[] = {rows[i].repo, rows[i].tag, rows[i].digest,
-                                               id,           ago,         size};
-                        const char *cells_nd[] = {rows[i].repo, rows[i].tag, id, ago, size};
-                        cli_table_add(t, digests ? cells : cells_nd);
-                }
-                cli_table_print(t, stdout);
-                cli_table_free(t);
+                cli_list_format_end(f);
         }
         for (size_t i = 0; i < nrows; i++) {
                 free(rows[i].repo);

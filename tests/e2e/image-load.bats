@@ -78,6 +78,9 @@ check_layers() {
 	expect_id b23a8f6569ae sha256:b23a8f6569ae9ae331226205fa72f480ce5310707d0bc97e611f83fbbbde4604
 	run B images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
 	[ "$output" = "<none>:<none> b23a8f6569ae" ]
+	run B images --format 'table {{.Repository}}\t{{.ID}}'
+	[ "${lines[0]}" = "REPOSITORY   IMAGE ID" ]
+	[ "${lines[1]}" = "<none>       b23a8f6569ae" ]
 	run B images --filter dangling=true -q
 	[ "$output" = b23a8f6569ae ]
 	check_layers
