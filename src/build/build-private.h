@@ -72,7 +72,7 @@ struct builder {
         /* Every stage's cache chain starts from it: layers made with the
          * epoch's clamped times are not those made without. */
         char epoch_key[32];
-        unsigned seq;  /* per-step work names */
+        unsigned seq; /* per-step work names */
         struct build_fetched **fetched;
         size_t n_fetched;
         bool curl_ready;
