@@ -162,7 +162,11 @@ int cli_cmd_image_tree(const struct cli_global *g, int argc, char **argv, struct
                 } else {
                         is_layer = true;
                 }
-                _cleanup_free_ char *ins = instruction(h ? h->created_by : NULL);
+                /* An imported layer has only a comment ("Imported from -"). */
+                _cleanup_free_ char *ins =
+                    instruction(h == NULL                         ? NULL
+                                : h->created_by && *h->created_by ? h->created_by
+                                                                  : h->comment);
                 if (!is_layer) {
                         const char *lead = gl->pipe;
                         _cleanup_free_ char *line =

@@ -211,10 +211,11 @@ int storage_image_import(const char *root, const char *path, const struct storag
         }
 
         _cleanup_free_ char *created = now_rfc3339();
-        _cleanup_free_ char *comment = xasprintf("Imported from %s", path);
-        json_t *history = json_pack("{s:s,s:s}", "created", created, "created_by",
-                                    opts->message ? opts->message : "");
-        json_object_set_new(history, "comment", json_string(comment));
+        /* As Docker's: the message (by default where it came from) is the
+         * image's comment and its one history entry's; no created_by. */
+        _cleanup_free_ char *comment =
+            opts->message ? xstrdup(opts->message) : xasprintf("Imported from %s", path);
+        json_t *history = json_pack("{s:s,s:s}", "created", created, "comment", comment);
         struct image_platform amd64 = {.os = "linux", .architecture = "amd64"};
         const struct image_platform *p = opts->platform ? opts->platform : &amd64;
         _cleanup_json_ json_t *config =
@@ -223,8 +224,7 @@ int storage_image_import(const char *root, const char *path, const struct storag
                       "diff_ids", meta.diff_id, "history", history);
         if (p->variant != NULL)
                 json_object_set_new(config, "variant", json_string(p->variant));
-        if (opts->message != NULL)
-                json_object_set_new(config, "comment", json_string(opts->message));
+        json_object_set_new(config, "comment", json_string(comment));
         _cleanup_free_ char *ctext = json_dumps(config, JSON_COMPACT | JSON_PRESERVE_ORDER);
         char cdigest[IMAGE_DIGEST_LEN], mdigest[IMAGE_DIGEST_LEN];
         if (image_txn_blob_put_buffer(t, ctext, strlen(ctext), NULL, cdigest, err) < 0)

@@ -301,13 +301,16 @@ check_layers() {
 	[ "$(jq -c '.[0].Config.ExposedPorts' <<<"$output")" = '{"80/tcp":{}}' ]
 	[ "$(jq -r '.[0].Config.WorkingDir' <<<"$output")" = /srv ]
 	[ "$(jq -r '.[0].Comment' <<<"$output")" = "from alpine" ]
+	[ "$(jq -r '.history[0] | (.created_by // "") + "|" + .comment' "$ROOT/blobs/sha256/${id#sha256:}")" = "|from alpine" ]
 	# the diff ID is the uncompressed tarball's digest
 	want=sha256:$(gzip -dc "$IMAGES/rootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz" | sha256sum | cut -d' ' -f1)
 	[ "$(jq -r '.[0].RootFS.Layers[0]' <<<"$output")" = "$want" ]
 	check_layers
-	# from stdin, untagged
+	# from stdin, untagged; the tree names where the layer came from
 	run B import - <"$IMAGES/layers/regclient-layer.tar"
 	[ "$status" -eq 0 ]
+	run B image tree "$output"
+	[[ "$output" == *"Imported from -"* ]]
 	run B import --change 'FROBNICATE x' "$IMAGES/layers/regclient-layer.tar"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"FROBNICATE"* ]]
