@@ -60,3 +60,52 @@ docker_load_from_podman() {
 	docker_ load -q -i "$W/image.tar" >/dev/null
 	docker_ tag "localhost/$1" "$1"
 }
+
+# crun 1.8 refuses a hybrid cgroup layout while the cgroup2 tree holds a
+# controller (hugetlb here).  crun_hybrid_fix takes hugetlb out of
+# cgroup2's subtree_control and mounts it as a v1 hierarchy; that changes
+# the machine's layout until crun_hybrid_restore gives it back, so run such
+# a benchmark when no tests are running.
+HUGETLB_V2=/sys/fs/cgroup/unified
+HUGETLB_MOUNTED=0
+HUGETLB_ROOT_HAD=0
+crun_hybrid_fix() {
+	command -v crun >/dev/null && [ -d $HUGETLB_V2 ] && grep -q . $HUGETLB_V2/cgroup.controllers &&
+		[ ! -d /sys/fs/cgroup/hugetlb ] || return 0
+	grep -qw hugetlb $HUGETLB_V2/cgroup.subtree_control 2>/dev/null && HUGETLB_ROOT_HAD=1
+	find $HUGETLB_V2 -mindepth 1 -type d | sort -r | while read -r d; do
+		grep -qw hugetlb "$d/cgroup.subtree_control" 2>/dev/null &&
+			echo -hugetlb >"$d/cgroup.subtree_control" || true
+	done
+	echo -hugetlb >$HUGETLB_V2/cgroup.subtree_control 2>/dev/null || true
+	mkdir /sys/fs/cgroup/hugetlb
+	# The controller leaves cgroup2 once its css are gone: retry a while.
+	local _
+	for _ in $(seq 50); do
+		mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null &&
+			HUGETLB_MOUNTED=1 && return 0
+		sleep 0.1
+	done
+	rmdir /sys/fs/cgroup/hugetlb
+}
+crun_hybrid_restore() {
+	[ "$HUGETLB_MOUNTED" = 1 ] || return 0
+	# A v1 hierarchy that still has (even dying) cgroups when it is
+	# unmounted lives on unmounted and keeps hugetlb from cgroup2: empty
+	# it, and unmount again until the controller is back.
+	local i mounted=1
+	for i in $(seq 10); do
+		find /sys/fs/cgroup/hugetlb -mindepth 1 -type d | sort -r | xargs -r rmdir 2>/dev/null
+		sleep 0.5
+		umount /sys/fs/cgroup/hugetlb && mounted=0
+		sleep 0.5
+		grep -qw hugetlb $HUGETLB_V2/cgroup.controllers && break
+		mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb && mounted=1 || break
+	done
+	[ "$mounted" = 0 ] || umount /sys/fs/cgroup/hugetlb || true
+	rmdir /sys/fs/cgroup/hugetlb 2>/dev/null || true
+	grep -qw hugetlb $HUGETLB_V2/cgroup.controllers ||
+		echo "bench: warning: hugetlb did not return to cgroup2" >&2
+	[ "$HUGETLB_ROOT_HAD" = 1 ] && echo +hugetlb >$HUGETLB_V2/cgroup.subtree_control 2>/dev/null || true
+	HUGETLB_MOUNTED=0
+}
