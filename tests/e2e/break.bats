@@ -32,3 +32,20 @@ one_line() {
 	run B images -q
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "start: runtime state and rootfs left by a monitor killed mid-start are replaced" {
+	local id
+	id=$(B create $IMG sleep 100)
+	# What a monitor killed between the runtime's create and its start
+	# leaves: the rootfs mounted, the runtime's container made, the
+	# record still Created.
+	mount --bind "$(busybox_rootfs)" "$ROOT/containers/$id/rootfs"
+	"$BERTH_RUNTIME" --root "$RUNROOT/runtime" create --bundle "$ROOT/containers/$id" "$id"
+	run B start "$id"
+	[ "$status" -eq 0 ]
+	[ "$(B inspect -f '{{.State.Status}}' "$id")" = running ]
+	run B exec "$id" true
+	[ "$status" -eq 0 ]
+	B rm -f "$id" >/dev/null
+	assert_clean
+}
