@@ -49,3 +49,31 @@ one_line() {
 	B rm -f "$id" >/dev/null
 	assert_clean
 }
+
+@test "run: nothing is mounted inside /proc, even through a symlink in the image" {
+	run B run --rm -v brkvol:/proc/sys/kernel $IMG true
+	[ "$status" -eq 125 ]
+	one_line "\`/proc/sys/kernel\` cannot be mounted because it is inside /proc"
+	run B run --rm --tmpfs /proc/sys $IMG true
+	[ "$status" -eq 125 ]
+	one_line "inside /proc"
+	run B run --rm -v "$TEST_TMP:/proc/self/attr" $IMG true
+	[ "$status" -eq 125 ]
+	one_line "inside /proc"
+	run B run --rm -v brkvol:/proc $IMG true
+	[ "$status" -eq 125 ]
+	one_line "not of type proc"
+	B run --name mk $IMG ln -s /proc /vp
+	B commit mk brk/proclink:1 >/dev/null
+	B rm mk >/dev/null
+	run B run --rm -v brkvol:/vp brk/proclink:1 true
+	[ "$status" -eq 125 ]
+	one_line "\`/vp\` cannot be mounted because it is not of type proc"
+	# What lxcfs provides stays allowed.
+	run B run --rm -v /proc/meminfo:/proc/meminfo $IMG head -1 /proc/meminfo
+	[ "$status" -eq 0 ]
+	[[ "$output" == MemTotal:* ]]
+	run B ps -aq
+	[ -z "$output" ]
+	assert_clean
+}
