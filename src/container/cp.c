@@ -273,7 +273,7 @@ int container_cp_to(const char *root, const char *id, const char *src, int in_fd
                 if (dfd < 0) {
                         r = berth_err_wrap(err, "%s: the destination must be a directory", shown);
                 } else {
-                        struct image_layer_apply_opts ao = {.whiteouts = IMAGE_WHITEOUT_APPLY};
+                        struct image_layer_apply_opts ao = {.whiteouts = IMAGE_WHITEOUT_NONE};
                         struct image_layer_stats stats;
                         r = image_layer_apply(in_fd, dfd, &ao, &stats, err);
                 }

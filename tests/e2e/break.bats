@@ -77,3 +77,18 @@ one_line() {
 	[ -z "$output" ]
 	assert_clean
 }
+
+@test "cp -: a tar is no layer, its .wh. names are files, not whiteouts" {
+	mkdir "$TEST_TMP/t"
+	: >"$TEST_TMP/t/.wh.etc"
+	: >"$TEST_TMP/t/.wh..wh..opq"
+	B create --name cw $IMG true >/dev/null
+	tar -C "$TEST_TMP/t" -cf - . | B cp - cw:/
+	run B cp cw:/etc/passwd "$TEST_TMP/passwd"
+	[ "$status" -eq 0 ]
+	run B cp cw:/.wh.etc "$TEST_TMP/wh"
+	[ "$status" -eq 0 ]
+	B cp cw:/.wh..wh..opq "$TEST_TMP/opq"
+	B rm cw >/dev/null
+	assert_clean
+}
