@@ -92,3 +92,24 @@ one_line() {
 	B rm cw >/dev/null
 	assert_clean
 }
+
+@test "cp into a container: a symlink destination is followed inside the container" {
+	B run --name cl $IMG sh -c 'ln -s /etc/motd /abs; ln -s ../../../../etc/issue /rel; ln -s / /root-link'
+	echo new >"$TEST_TMP/new"
+	local host_motd host_issue
+	host_motd=$(cat /etc/motd 2>/dev/null || true)
+	host_issue=$(cat /etc/issue 2>/dev/null || true)
+	B cp "$TEST_TMP/new" cl:/abs
+	B cp "$TEST_TMP/new" cl:/rel
+	B cp "$TEST_TMP/new" cl:/root-link/etc/brk-new
+	[ "$(B cp cl:/etc/motd - | tar -xO)" = new ]
+	[ "$(B cp cl:/etc/issue - | tar -xO)" = new ]
+	[ "$(B cp cl:/etc/brk-new - | tar -xO)" = new ]
+	# The links themselves are still links.
+	B cp cl:/abs - | tar -tv | grep -q '^l.*abs -> /etc/motd'
+	[ "$(cat /etc/motd 2>/dev/null || true)" = "$host_motd" ]
+	[ "$(cat /etc/issue 2>/dev/null || true)" = "$host_issue" ]
+	[ ! -e /etc/brk-new ]
+	B rm cl >/dev/null
+	assert_clean
+}
