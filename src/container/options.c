@@ -258,7 +258,9 @@ static int apply(struct container_options *o, enum flag_id id, const char *v,
 
         switch (id) {
         case F_NAME:
-                set_str(&o->name, v);
+                /* Docker's "--name ''" is no name: one is made up. */
+                free(o->name);
+                o->name = v[0] ? xstrdup(v) : NULL;
                 return 0;
         case F_ENV:
                 if (v[0] == '=' || v[0] == '\0')

@@ -113,3 +113,13 @@ one_line() {
 	B rm cl >/dev/null
 	assert_clean
 }
+
+@test "run --name '': no name, one is made up (Docker's)" {
+	run B run --rm --name "" $IMG echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	id=$(B create --name "" $IMG true)
+	[[ "$(B inspect -f '{{.Name}}' "$id")" =~ ^/[a-z]+_[a-z]+ ]]
+	B rm "$id" >/dev/null
+	assert_clean
+}
