@@ -123,3 +123,24 @@ one_line() {
 	B rm "$id" >/dev/null
 	assert_clean
 }
+
+@test "a killed monitor: the first look (ps) ends what it left, so Exited is true" {
+	id=$(B run -d $IMG sleep 300)
+	pid=$(B inspect -f '{{.State.Pid}}' "$id")
+	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
+	run B ps -a --format '{{.Status}}'
+	[[ "$output" == "Exited (255) "*" ago" ]]
+	local i
+	for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+	[ ! -e "/proc/$pid" ]
+	[ ! -e "$RUNROOT/runtime/$id" ]
+	run grep -F "$id" /proc/self/mountinfo
+	[ "$status" -ne 0 ]
+	[ -z "$(find /sys/fs/cgroup -name "$id*" 2>/dev/null)" ]
+	run B exec "$id" true
+	[ "$status" -ne 0 ]
+	B start "$id" >/dev/null
+	[ "$(B inspect -f '{{.State.Status}}' "$id")" = running ]
+	B rm -f "$id" >/dev/null
+	assert_clean
+}
