@@ -144,3 +144,17 @@ one_line() {
 	B rm -f "$id" >/dev/null
 	assert_clean
 }
+
+@test "export and cp out: a file name that is not UTF-8 goes out as its bytes" {
+	B run --name wn $IMG sh -c 'mkdir /w; touch "/w/bad$(printf "\377\376")" "/w/$(printf "nl\nname")"'
+	B export wn >"$TEST_TMP/wn.tar"
+	B import "$TEST_TMP/wn.tar" brk/wn:1 >/dev/null
+	run B run --rm brk/wn:1 sh -c 'ls /w | od -An -c | tr -s " " | tr -d "\n"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"b a d 377 376"*"n l \\n n a m e"* ]]
+	run B cp wn:/w "$TEST_TMP/out"
+	[ "$status" -eq 0 ]
+	[ -e "$TEST_TMP/out/bad"$'\377\376' ]
+	B rm wn >/dev/null
+	assert_clean
+}
