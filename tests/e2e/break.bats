@@ -158,3 +158,17 @@ one_line() {
 	B rm wn >/dev/null
 	assert_clean
 }
+
+@test "exec -e with no name: the run error, 125, nothing run" {
+	B run -d --name ex $IMG sleep 100 >/dev/null
+	local v
+	for v in =x ''; do
+		run B exec -e "$v" ex touch /ran
+		[ "$status" -eq 125 ]
+		one_line "invalid argument \"$v\" for \"--env\" flag: invalid environment variable: $v"
+	done
+	run B exec ex test -e /ran
+	[ "$status" -eq 1 ]
+	B rm -f ex >/dev/null
+	assert_clean
+}
