@@ -172,3 +172,17 @@ one_line() {
 	B rm -f ex >/dev/null
 	assert_clean
 }
+
+@test "build: a STOPSIGNAL that is no signal fails the build, not every run of the image" {
+	mkdir "$TEST_TMP/ctx"
+	printf 'FROM %s\nSTOPSIGNAL BOGUS\n' "$IMG" >"$TEST_TMP/ctx/Dockerfile"
+	run B build -q -t brk/sig:1 "$TEST_TMP/ctx"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"STOPSIGNAL BOGUS: Invalid signal: BOGUS"* ]]
+	run B image inspect brk/sig:1
+	[ "$status" -ne 0 ]
+	printf 'FROM %s\nSTOPSIGNAL SIGUSR1\n' "$IMG" >"$TEST_TMP/ctx/Dockerfile"
+	B build -q -t brk/sig:2 "$TEST_TMP/ctx" >/dev/null
+	[ "$(B image inspect -f '{{.Config.StopSignal}}' brk/sig:2)" = SIGUSR1 ]
+	assert_clean
+}
