@@ -479,6 +479,10 @@ int container_options_validate(const struct container_options *o, struct berth_e
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  o->name);
+        /* There are no user networks to join (Docker's daemon looks the
+         * name up and fails the same way). */
+        if (o->network == CONTAINER_NETWORK_NAMED)
+                return berth_err(err, 0, "network %s not found", o->network_name);
         if (o->hostname != NULL && strlen(o->hostname) > 64)
                 return berth_err(err, 0, "invalid hostname \"%s\": longer than 64 characters",
                                  o->hostname);

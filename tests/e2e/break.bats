@@ -186,3 +186,15 @@ one_line() {
 	[ "$(B image inspect -f '{{.Config.StopSignal}}' brk/sig:2)" = SIGUSR1 ]
 	assert_clean
 }
+
+@test "run --network NAME: no such network is Docker's 'not found', not a silent default" {
+	run B run --rm --network brk-nosuch $IMG true
+	[ "$status" -eq 125 ]
+	one_line "network brk-nosuch not found"
+	run B create --net brk-nosuch $IMG true
+	[ "$status" -eq 125 ]
+	one_line "network brk-nosuch not found"
+	run B ps -aq
+	[ -z "$output" ]
+	assert_clean
+}
