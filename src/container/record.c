@@ -253,7 +253,7 @@ int container_record_create(const char *root, struct container_record *r, struct
         if (r->name != NULL && r->name[0] == '/')
                 memmove(r->name, r->name + 1, strlen(r->name));
         if (r->name != NULL && !container_name_valid(r->name))
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  r->name);
@@ -352,7 +352,7 @@ int container_record_rename(const char *root, const char *id, const char *name,
         if (name[0] == '/')
                 name++;
         if (!container_name_valid(name))
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  name);

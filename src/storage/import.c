@@ -143,7 +143,7 @@ int storage_config_change_apply(json_t *cfg, const char *line, struct berth_erro
         } else if (strcmp(kw, "ONBUILD") == 0) {
                 json_array_append_new(ensure(cfg, "OnBuild", true), json_string(arg));
         } else {
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "--change: `%s` is not one of CMD, ENTRYPOINT, ENV, EXPOSE, "
                                  "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR",
                                  kw);

@@ -198,3 +198,17 @@ one_line() {
 	[ -z "$output" ]
 	assert_clean
 }
+
+@test "rename and commit --change: input errors carry no errno text" {
+	B create --name rn $IMG true >/dev/null
+	run B rename rn "a/b"
+	[ "$status" -ne 0 ]
+	one_line "Invalid container name (a/b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+	[[ "$output" != *"Invalid argument"* ]]
+	run B commit -c "BOGUS x" rn
+	[ "$status" -ne 0 ]
+	one_line "\`BOGUS\` is not one of CMD"
+	[[ "$output" != *"Invalid argument"* ]]
+	B rm rn >/dev/null
+	assert_clean
+}
