@@ -212,3 +212,19 @@ one_line() {
 	B rm rn >/dev/null
 	assert_clean
 }
+
+@test "create: the directory of a create killed before its record existed is swept" {
+	local a b
+	a=$(printf 'a%.0s' {1..64})
+	b=$(printf 'b%.0s' {1..64})
+	keep=$(B create $IMG true)
+	# What a create killed between its mkdir and its rename leaves.
+	mkdir -p "$ROOT/containers/$a" "$ROOT/containers/$b"
+	echo '{"half":' >"$ROOT/containers/$a/container.json.tmp-12345"
+	id=$(B create $IMG true)
+	[ ! -e "$ROOT/containers/$a" ]
+	[ ! -e "$ROOT/containers/$b" ]
+	[ -e "$ROOT/containers/$keep/container.json" ]
+	B rm "$id" "$keep" >/dev/null
+	assert_clean
+}
