@@ -228,3 +228,19 @@ one_line() {
 	B rm "$id" "$keep" >/dev/null
 	assert_clean
 }
+
+@test "commit/import --change: a blank ENV or LABEL name is refused, not an image that can't run" {
+	B create --name cb $IMG true >/dev/null
+	local c
+	for c in "ENV =x" "ENV A=1 =x" "LABEL =x"; do
+		run B commit -c "$c" cb
+		[ "$status" -eq 125 ]
+		one_line "names can not be blank"
+	done
+	run B import -c "ENV =x" "$FIXTURES/images/layers/regclient-layer.tar"
+	[ "$status" -eq 125 ]
+	one_line "ENV names can not be blank"
+	[ "$(B images -q | wc -l)" -eq 1 ]
+	B rm cb >/dev/null
+	assert_clean
+}
