@@ -248,29 +248,12 @@ static int name_conflict(const char *name, const char *other, struct berth_error
                          name, other);
 }
 
-/* Only what a create writes before the record exists: its temp file. */
-static bool unborn(int pfd, const char *name)
-{
-        int fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (d == NULL) {
-                close(fd);
-                return false;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-                    strncmp(de->d_name, "container.json.tmp-", 19) != 0)
-                        return false;
-        return true;
-}
-
-/* A create killed between making its directory and renaming the record
- * into it leaves a directory no lookup sees.  Under the lock nobody is
- * making one, so such directories are garbage. */
-static void sweep_unborn(const char *root)
+/* A directory with no record: a create killed between its mkdir and the
+ * rename of the record into it, or a remove killed after unlinking the
+ * record (it goes first) and before the rest.  No lookup sees either, so
+ * nothing else would ever remove them.  Under the lock nobody is making
+ * one; a remove still at work beside us only races us to ENOENT. */
+static void sweep_orphans(const char *root)
 {
         _cleanup_free_ char *dir = xasprintf("%s/containers", root);
         _cleanup_closedir_ DIR *d = opendir(dir);
@@ -278,7 +261,10 @@ static void sweep_unborn(const char *root)
                 return;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
-                if (strlen(de->d_name) != 64 || !unborn(dirfd(d), de->d_name))
+                if (strlen(de->d_name) != 64)
+                        continue;
+                _cleanup_free_ char *rec = xasprintf("%s/container.json", de->d_name);
+                if (faccessat(dirfd(d), rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
                         continue;
                 _cleanup_error_ struct berth_error *scratch = NULL;
                 (void)util_path_remove_tree(dirfd(d), de->d_name, &scratch);
@@ -297,7 +283,7 @@ int container_record_create(const char *root, struct container_record *r, struct
         _cleanup_close_ int lock = lock_records(root, err);
         if (lock < 0)
                 return lock;
-        sweep_unborn(root);
+        sweep_orphans(root);
         char other[65];
         if (r->name == NULL) {
                 for (int tries = 0;; tries++) {

@@ -213,17 +213,22 @@ one_line() {
 	assert_clean
 }
 
-@test "create: the directory of a create killed before its record existed is swept" {
+@test "create: directories that a killed create or rm left without a record are swept" {
 	local a b
 	a=$(printf 'a%.0s' {1..64})
 	b=$(printf 'b%.0s' {1..64})
 	keep=$(B create $IMG true)
 	# What a create killed between its mkdir and its rename leaves.
-	mkdir -p "$ROOT/containers/$a" "$ROOT/containers/$b"
+	mkdir -p "$ROOT/containers/$a"
 	echo '{"half":' >"$ROOT/containers/$a/container.json.tmp-12345"
+	# What an rm killed after unlinking the record leaves.
+	gone=$(B create $IMG true)
+	rm "$ROOT/containers/$gone/container.json"
+	mkdir -p "$ROOT/containers/$b/upper/x"
 	id=$(B create $IMG true)
 	[ ! -e "$ROOT/containers/$a" ]
 	[ ! -e "$ROOT/containers/$b" ]
+	[ ! -e "$ROOT/containers/$gone" ]
 	[ -e "$ROOT/containers/$keep/container.json" ]
 	B rm "$id" "$keep" >/dev/null
 	assert_clean
