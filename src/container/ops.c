@@ -88,6 +88,9 @@ int container_reap_orphan(const struct container_engine *e, const char *id,
         if (storage_rootfs_umount(rootfs, err) < 0 ||
             container_record_update(e->root, r->id, set_orphan_exited, NULL, err) < 0)
                 return berth_err_ret(*err);
+        /* What its monitor would have done for --rm. */
+        if (r->auto_remove)
+                (void)container_remove(e, r->id, true, true, &scratch);
         return 1;
 }
 

@@ -249,3 +249,18 @@ one_line() {
 	B rm cb >/dev/null
 	assert_clean
 }
+
+@test "a killed monitor of a --rm container: the first look removes it, as the monitor would have" {
+	id=$(B run -d --rm -v /anon $IMG sleep 300)
+	pid=$(B inspect -f '{{.State.Pid}}' "$id")
+	[ "$(B volume ls -q | wc -l)" -eq 1 ]
+	kill -9 "$(jq -r .Berth.MonitorPid "$ROOT/containers/$id/container.json")"
+	run B ps -aq
+	[ -z "$output" ]
+	local i
+	for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+	[ ! -e "/proc/$pid" ]
+	[ -z "$(B volume ls -q)" ]
+	[ -z "$(find /sys/fs/cgroup -name "$id*" 2>/dev/null)" ]
+	assert_clean
+}
