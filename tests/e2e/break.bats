@@ -264,3 +264,19 @@ one_line() {
 	[ -z "$(find /sys/fs/cgroup -name "$id*" 2>/dev/null)" ]
 	assert_clean
 }
+
+@test "inspect/ps --format: an unknown function is an error, not '<no value>' and exit 0" {
+	B create --name tf $IMG true >/dev/null
+	run B inspect -f '{{bogus .Id}}' tf
+	[ "$status" -ne 0 ]
+	one_line 'function "bogus" not defined'
+	run B ps -a --format '{{.ID | nosuch}}'
+	[ "$status" -ne 0 ]
+	one_line 'function "nosuch" not defined'
+	run B inspect -f '{{printf "%s" .Id}}' tf
+	[ "$status" -ne 0 ]
+	one_line 'function "printf" is not supported'
+	[ "$(B inspect -f '{{if eq .State.Status "created"}}{{.Name | upper}}{{end}}' tf)" = /TF ]
+	B rm tf >/dev/null
+	assert_clean
+}
