@@ -277,6 +277,13 @@ one_line() {
 	[ "$status" -ne 0 ]
 	one_line 'function "printf" is not supported'
 	[ "$(B inspect -f '{{if eq .State.Status "created"}}{{.Name | upper}}{{end}}' tf)" = /TF ]
+	run B image inspect -f '{{bogus .Id}}' $IMG
+	[ "$status" -eq 125 ]
+	one_line 'function "bogus" not defined'
+	run B images --format '{{.Repository | nope}}'
+	[ "$status" -eq 125 ]
+	run B volume ls --format '{{x .Name}}'
+	[ "$status" -eq 125 ]
 	B rm tf >/dev/null
 	assert_clean
 }
