@@ -287,3 +287,18 @@ one_line() {
 	B rm tf >/dev/null
 	assert_clean
 }
+
+@test "start: concurrent starts of one container run it once, and all succeed" {
+	id=$(B create $IMG sleep 100)
+	local i pids=()
+	for i in 1 2 3 4; do
+		B start "$id" >"$TEST_TMP/start$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in 0 1 2 3; do wait "${pids[$i]}"; done
+	[ "$(B inspect -f '{{.State.Status}} {{.State.Error}}' "$id")" = "running " ]
+	[ "$(pgrep -fc -- "--root $ROOT --runroot .*container-monitor")" -eq 1 ]
+	B exec "$id" true
+	B rm -f "$id" >/dev/null
+	assert_clean
+}
