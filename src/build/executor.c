@@ -18,6 +18,7 @@
 
 #include "build/build-private.h"
 #include "build/expand.h"
+#include "container/parse.h"
 #include "container/spec.h"
 #include "image/config.h"
 #include "image/manifest.h"
@@ -554,11 +555,16 @@ static int do_meta(struct builder *b, struct build_stage *st, const struct build
                         return berth_err_ret(*err);
                 json_object_set_new(cfg, "User", json_string(one));
                 return 0;
-        case BUILD_INSTR_STOPSIGNAL:
-                if (build_expand(b, st, in->args[0], &one, err) < 0)
+        case BUILD_INSTR_STOPSIGNAL: {
+                /* Checked as Docker does: an image that names no signal
+                 * could never be run. */
+                int sig;
+                if (build_expand(b, st, in->args[0], &one, err) < 0 ||
+                    container_parse_signal(one, &sig, err) < 0)
                         return berth_err_ret(*err);
                 json_object_set_new(cfg, "StopSignal", json_string(one));
                 return 0;
+        }
         case BUILD_INSTR_MAINTAINER:
                 json_object_set_new(st->image, "author", json_string(in->args[0]));
                 return 0;

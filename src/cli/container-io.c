@@ -150,6 +150,13 @@ int cli_cmd_exec(const struct cli_global *g, int argc, char **argv, struct berth
                         o.detach = true;
                         break;
                 case 'e':
+                        if (optarg[0] == '=' || optarg[0] == '\0') {
+                                berth_err(err, 0,
+                                          "invalid argument \"%s\" for \"--env\" flag: invalid "
+                                          "environment variable: %s",
+                                          optarg, optarg);
+                                return CLI_EXIT_FAILURE;
+                        }
                         if (strchr(optarg, '=') != NULL) {
                                 strv_append(&env, optarg);
                         } else if (getenv(optarg) != NULL) {

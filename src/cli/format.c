@@ -531,6 +531,57 @@ static enum stop expand(struct tmpl *t, json_t *dot, bool emit)
         return STOP_EOF;
 }
 
+/* Each command of an action names a function berth has, or none: an
+ * unknown one would otherwise print "<no value>" and exit 0. */
+static int check_functions(const char *a, struct berth_error **err)
+{
+        static const char *const known[] = {"json", "index", "join",  "len", "eq",    "ne",
+                                            "not",  "upper", "lower", "if",  "range", "end",
+                                            "else", "true",  "false", "nil"};
+        /* Go's and Docker's that berth does not have. */
+        static const char *const missing[] = {
+            "and",  "or",       "print", "printf", "println",  "html",  "js",    "urlquery",
+            "call", "lt",       "le",    "gt",     "ge",       "slice", "split", "title",
+            "pad",  "truncate", "with",  "define", "template", "block", "break", "continue"};
+        bool start = true, quoted = false;
+        for (const char *c = a; *c; c++) {
+                if (quoted) {
+                        quoted = !(*c == '"' && c[-1] != '\\');
+                        continue;
+                }
+                if (*c == '"') {
+                        quoted = true;
+                } else if (*c == '|' || *c == '(') {
+                        start = true;
+                } else if (start && (isalpha((unsigned char)*c) || *c == '_')) {
+                        size_t n = strspn(c, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789_");
+                        _cleanup_free_ char *f = xstrndup(c, n);
+                        bool ok = false;
+                        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+                                ok |= strcmp(f, known[i]) == 0;
+                        for (size_t i = 0; !ok && i < sizeof(missing) / sizeof(missing[0]); i++)
+                                if (strcmp(f, missing[i]) == 0)
+                                        return berth_err(
+                                            err, 0,
+                                            "template parsing error: function \"%s\" is not "
+                                            "supported by berth",
+                                            f);
+                        if (!ok)
+                                return berth_err(err, 0,
+                                                 "template parsing error: template: :1: function "
+                                                 "\"%s\" not defined",
+                                                 f);
+                        /* "if" and "range" are followed by a pipeline. */
+                        start = strcmp(f, "if") == 0 || strcmp(f, "range") == 0;
+                        c += n - 1;
+                } else if (!isspace((unsigned char)*c) && *c != '-') {
+                        start = false;
+                }
+        }
+        return 0;
+}
+
 int cli_template_check(const char *tmpl, struct berth_error **err)
 {
         int depth = 0;
@@ -551,6 +602,8 @@ int cli_template_check(const char *tmpl, struct berth_error **err)
                 }
                 if (quoted || parens != 0)
                         return berth_err(err, 0, "template parsing error: bad action {{%s}}", a);
+                if (check_functions(s, err) < 0)
+                        return berth_err_ret(*err);
                 if (word(&s, "if") || word(&s, "range")) {
                         skip_space(&s);
                         if (*s == '\0' || *s == '-')

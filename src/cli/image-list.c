@@ -118,6 +118,8 @@ int cli_cmd_images(const struct cli_global *g, int argc, char **argv, struct ber
                         break;
                 case 'F':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'h':
                         puts("Usage: berth images [-a] [-q] [--digests] [--no-trunc] "

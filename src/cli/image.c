@@ -299,6 +299,8 @@ int cli_cmd_image_inspect(const struct cli_global *g, int argc, char **argv,
                 switch (c) {
                 case 'f':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'h':
                         puts("Usage: berth image inspect [-f FORMAT] IMAGE...");

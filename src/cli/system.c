@@ -159,6 +159,8 @@ static int system_df(const struct cli_global *g, int argc, char **argv, struct b
                         break;
                 case 'F':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'h':
                         puts("Usage: berth system df [-v] [--format json|TEMPLATE]\n\n"

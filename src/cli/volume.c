@@ -112,6 +112,8 @@ static int volume_ls(const struct cli_global *g, int argc, char **argv, struct b
                         break;
                 case 'F':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'h':
                         puts("Usage: berth volume ls [-q] [--filter dangling=true|name=X|"
@@ -169,6 +171,8 @@ static int volume_inspect(const struct cli_global *g, int argc, char **argv,
                 switch (c) {
                 case 'f':
                         format = optarg;
+                        if (cli_template_check(format, err) < 0)
+                                return CLI_EXIT_FAILURE;
                         break;
                 case 'h':
                         puts("Usage: berth volume inspect [-f FORMAT] VOLUME...");

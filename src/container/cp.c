@@ -112,6 +112,22 @@ static int symlink_dir(const struct end *e)
         return open(e->clean, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Where the symlink e names points, as a path in the same tree (the link
+ * is read, not followed: the caller resolves the result again). */
+static char *link_next(const struct end *e)
+{
+        char target[PATH_MAX + 1];
+        ssize_t n = readlinkat(e->pfd, e->name, target, PATH_MAX);
+        if (n < 0)
+                return NULL;
+        target[n] = '\0';
+        if (target[0] == '/')
+                return xstrdup(target);
+        const char *slash = strrchr(e->clean, '/');
+        return slash == NULL ? xstrdup(target)
+                             : xasprintf("%.*s/%s", (int)(slash - e->clean), e->clean, target);
+}
+
 static void owner_root(uid_t *uid, gid_t *gid, void *data)
 {
         const uid_t *ids = data;
@@ -204,20 +220,9 @@ int container_cp_from(const char *root, const char *id, const char *src, const c
         for (int hops = 0; r == 0 && o != NULL && o->follow_link && s.exists &&
                            S_ISLNK(s.st.st_mode) && hops < 40;
              hops++) {
-                char target[PATH_MAX + 1];
-                ssize_t n = readlinkat(s.pfd, s.name, target, PATH_MAX);
-                if (n < 0)
+                _cleanup_free_ char *next = link_next(&s);
+                if (next == NULL)
                         break;
-                target[n] = '\0';
-                _cleanup_free_ char *next = NULL;
-                if (target[0] == '/') {
-                        next = xstrdup(target);
-                } else {
-                        const char *slash = strrchr(s.clean, '/');
-                        next = slash == NULL
-                                   ? xstrdup(target)
-                                   : xasprintf("%.*s/%s", (int)(slash - s.clean), s.clean, target);
-                }
                 end_clear(&s);
                 r = end_resolve(&s, v.rootfd, next, err);
         }
@@ -273,7 +278,7 @@ int container_cp_to(const char *root, const char *id, const char *src, int in_fd
                 if (dfd < 0) {
                         r = berth_err_wrap(err, "%s: the destination must be a directory", shown);
                 } else {
-                        struct image_layer_apply_opts ao = {.whiteouts = IMAGE_WHITEOUT_APPLY};
+                        struct image_layer_apply_opts ao = {.whiteouts = IMAGE_WHITEOUT_NONE};
                         struct image_layer_stats stats;
                         r = image_layer_apply(in_fd, dfd, &ao, &stats, err);
                 }
@@ -286,6 +291,21 @@ int container_cp_to(const char *root, const char *id, const char *src, int in_fd
                 uid_t ruid = sh.n_uid ? storage_idmap_to_host(sh.uid, sh.n_uid, 0) : 0;
                 gid_t rgid = sh.n_gid ? storage_idmap_to_host(sh.gid, sh.n_gid, 0) : 0;
                 end_resolve(&d, v.rootfd, dst, err);
+                /* A symlink destination is followed once, inside the
+                 * container, as Docker's client does: the file it names is
+                 * written, not the link replaced.  A link into a directory
+                 * that does not exist is replaced (Docker fails). */
+                _cleanup_free_ char *next =
+                    d.exists && S_ISLNK(d.st.st_mode) && !d.trailing_slash ? link_next(&d) : NULL;
+                struct end t = {.pfd = -1};
+                if (next != NULL)
+                        end_resolve(&t, v.rootfd, next, err);
+                if (t.pfd >= 0) {
+                        end_clear(&d);
+                        d = t;
+                } else {
+                        end_clear(&t);
+                }
                 r = copy_between(&s, &d, src, shown, o, ruid, rgid, sh.n_uid ? &sh : NULL, err);
                 free(sh.uid);
                 free(sh.gid);

@@ -567,8 +567,10 @@ static int setup(struct monitor *m, struct berth_error **err)
                 return 0;
         enum storage_rootfs_driver d = STORAGE_ROOTFS_AUTO;
         (void)storage_rootfs_driver_parse(m->driver, &d);
-        /* A rootfs left mounted by a monitor that was killed is replaced. */
+        /* Runtime state and a rootfs left by a monitor that was killed
+         * mid-start (the record still says Created) are replaced. */
         _cleanup_error_ struct berth_error *scratch = NULL;
+        (void)runtime_container_delete(m->rt_root, m->id, true, &scratch);
         (void)storage_rootfs_umount(m->rootfs, &scratch);
         /* The bundle's id maps decide whether its layers are idmapped. */
         if (container_rootfs_mount(m->dir, m->lowers, m->rootfs, NULL, NULL, NULL,

@@ -31,9 +31,17 @@ int container_inspect(const struct container_engine *e, const char *id,
                 return found;
         if (is_up(r->state.status) || r->state.status == CONTAINER_RESTARTING) {
                 _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);
-                if (mon < 0) {
-                        /* The monitor was killed: nobody will record an
-                         * exit.  Say what we know instead of "Up". */
+                /* The monitor was killed: its container may still run,
+                 * but nobody will record its exit.  End it now, as stop
+                 * would, so that "Exited" is true. */
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                if (mon < 0 && container_reap_orphan(e, r->id, &scratch) > 0) {
+                        container_record_free(steal_pointer(&r));
+                        found = container_record_load(e->root, id, &r, err);
+                        if (found <= 0)
+                                return found;
+                } else if (mon < 0) {
+                        /* Say what we know instead of "Up". */
                         r->state.status = CONTAINER_EXITED;
                         r->state.pid = 0;
                         if (r->state.exit_code == 0)
@@ -80,6 +88,9 @@ int container_reap_orphan(const struct container_engine *e, const char *id,
         if (storage_rootfs_umount(rootfs, err) < 0 ||
             container_record_update(e->root, r->id, set_orphan_exited, NULL, err) < 0)
                 return berth_err_ret(*err);
+        /* What its monitor would have done for --rm. */
+        if (r->auto_remove)
+                (void)container_remove(e, r->id, true, true, &scratch);
         return 1;
 }
 
@@ -183,8 +194,13 @@ int container_kill(const struct container_engine *e, const char *id, int sig,
                    struct berth_error **err)
 {
         _cleanup_container_record_ struct container_record *r = NULL;
-        if (load_existing(e, id, &r, err) < 0)
-                return berth_err_ret(*err);
+        /* The record as it is, not inspect's (which would end an orphan
+         * first and make this "not running"). */
+        int found = container_record_load(e->root, id, &r, err);
+        if (found == 0)
+                return berth_err(err, ENOENT, "No such container: %s", id);
+        if (found < 0)
+                return found;
         /* Left running by a killed monitor: killing it is what's asked. */
         int orphan = container_reap_orphan(e, r->id, err);
         if (orphan != 0)

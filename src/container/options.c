@@ -258,7 +258,9 @@ static int apply(struct container_options *o, enum flag_id id, const char *v,
 
         switch (id) {
         case F_NAME:
-                set_str(&o->name, v);
+                /* Docker's "--name ''" is no name: one is made up. */
+                free(o->name);
+                o->name = v[0] ? xstrdup(v) : NULL;
                 return 0;
         case F_ENV:
                 if (v[0] == '=' || v[0] == '\0')
@@ -477,6 +479,10 @@ int container_options_validate(const struct container_options *o, struct berth_e
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  o->name);
+        /* There are no user networks to join (Docker's daemon looks the
+         * name up and fails the same way). */
+        if (o->network == CONTAINER_NETWORK_NAMED)
+                return berth_err(err, 0, "network %s not found", o->network_name);
         if (o->hostname != NULL && strlen(o->hostname) > 64)
                 return berth_err(err, 0, "invalid hostname \"%s\": longer than 64 characters",
                                  o->hostname);

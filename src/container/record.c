@@ -355,18 +355,42 @@ static int name_conflict(const char *name, const char *other, struct berth_error
                          name, other);
 }
 
+/* A directory with no record: a create killed between its mkdir and the
+ * rename of the record into it, or a remove killed after unlinking the
+ * record (it goes first) and before the rest.  No lookup sees either, so
+ * nothing else would ever remove them.  Under the lock nobody is making
+ * one; a remove still at work beside us only races us to ENOENT. */
+static void sweep_orphans(const char *root)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (d == NULL)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+                if (strlen(de->d_name) != 64)
+                        continue;
+                _cleanup_free_ char *rec = xasprintf("%s/container.json", de->d_name);
+                if (faccessat(dirfd(d), rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+                        continue;
+                _cleanup_error_ struct berth_error *scratch = NULL;
+                (void)util_path_remove_tree(dirfd(d), de->d_name, &scratch);
+        }
+}
+
 int container_record_create(const char *root, struct container_record *r, struct berth_error **err)
 {
         if (r->name != NULL && r->name[0] == '/')
                 memmove(r->name, r->name + 1, strlen(r->name));
         if (r->name != NULL && !container_name_valid(r->name))
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  r->name);
         _cleanup_close_ int lock = lock_records(root, err);
         if (lock < 0)
                 return lock;
+        sweep_orphans(root);
         _cleanup_close_ int names = names_open(root, true, err);
         if (names < 0)
                 return names;
@@ -471,7 +495,7 @@ int container_record_rename(const char *root, const char *id, const char *name,
         if (name[0] == '/')
                 name++;
         if (!container_name_valid(name))
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
                                  name);

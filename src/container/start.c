@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "container/lifecycle-private.h"
 #include "storage/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 int container_exit_status_for(const struct berth_error *err)
@@ -122,6 +124,18 @@ static int start(const struct container_engine *e, const char *id, unsigned flag
         bool attach_wait = flags & CONTAINER_START_ATTACH_WAIT;
         _cleanup_container_record_ struct container_record *r = NULL;
         int found = container_inspect(e, id, &r, err);
+        if (found <= 0)
+                return found < 0 ? found : berth_err(err, ENOENT, "No such container: %s", id);
+        /* One start at a time: a second monitor would replace the first's
+         * half-made container as one a killed monitor left.  Who waited
+         * looks again. */
+        _cleanup_free_ char *dir = container_record_dir(e->root, r->id);
+        _cleanup_free_ char *lock_path = xasprintf("%s/start.lock", dir);
+        _cleanup_close_ int lock = util_lock_acquire(lock_path, LOCK_EX, err);
+        if (lock < 0)
+                return lock;
+        container_record_free(steal_pointer(&r));
+        found = container_inspect(e, id, &r, err);
         if (found <= 0)
                 return found < 0 ? found : berth_err(err, ENOENT, "No such container: %s", id);
         _cleanup_close_ int mon = container_monitor_pidfd(r->monitor_pid, r->id);

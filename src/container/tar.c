@@ -123,7 +123,7 @@ static int write_entry(struct tar_state *t, int pfd, const char *name, const cha
                                 archive_entry_set_size(e, 0);
                                 archive_entry_unset_size(e);
                                 archive_entry_set_filetype(e, AE_IFREG);
-                                if (archive_write_header(t->ar, e) != ARCHIVE_OK)
+                                if (archive_write_header(t->ar, e) < ARCHIVE_WARN)
                                         r = ar_fail(t, path, err);
                                 archive_entry_free(e);
                                 return r;
@@ -157,7 +157,9 @@ static int write_entry(struct tar_state *t, int pfd, const char *name, const cha
                 if (S_ISREG(st.st_mode))
                         archive_entry_set_size(e, st.st_size);
         }
-        if (archive_write_header(t->ar, e) != ARCHIVE_OK) {
+        /* A name that is not UTF-8 only warns: it is written as the raw
+         * bytes it is (pax hdrcharset=BINARY), as commit's layers are. */
+        if (archive_write_header(t->ar, e) < ARCHIVE_WARN) {
                 archive_entry_free(e);
                 return ar_fail(t, path, err);
         }

@@ -160,13 +160,13 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
         if (namelen == 0)
                 return berth_err(err, 0, "invalid reference format: `%s` has no name", s);
         if (namelen > NAME_MAX_TOTAL)
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "invalid reference format: repository name must not be more "
                                  "than %d characters",
                                  NAME_MAX_TOTAL);
         name = xstrndup(s, namelen);
         if (strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64)
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "invalid repository name (%s), cannot specify 64-byte "
                                  "hexadecimal strings",
                                  name);
@@ -184,7 +184,7 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
                 if (memchr(name, '.', flen) || memchr(name, ':', flen) ||
                     (flen == 9 && strncmp(name, "localhost", 9) == 0) || upper) {
                         if (!valid_domain(name, flen))
-                                return berth_err(err, EINVAL,
+                                return berth_err(err, 0,
                                                  "invalid reference format: bad registry host "
                                                  "in `%s`",
                                                  s);
@@ -207,7 +207,7 @@ int image_reference_parse(const char *s, struct image_reference **out, struct be
                 p = e + 1;
         }
         if (upper)
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "invalid reference format: repository name (%s) must be "
                                  "lowercase",
                                  path);

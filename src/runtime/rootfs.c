@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -123,6 +125,49 @@ static int open_target(int rootfd, const char *dest, bool dir, struct berth_erro
         return util_path_open_in_root(rootfd, dest, O_PATH, 0, err);
 }
 
+/* runc's rule: a mount inside the container's /proc could stand in for
+ * the files the runtime writes the process's settings and LSM label to,
+ * or hide what is masked; only the files lxcfs emulates may be mounted
+ * there, and /proc itself only takes a procfs.  target is the opened,
+ * resolved destination, so a symlink to /proc in the image counts. */
+static int check_proc_target(int rootfd, int target, const struct runtime_mount_step *s,
+                             struct berth_error **err)
+{
+        static const char *const lxcfs[] = {
+            "/proc/cpuinfo", "/proc/diskstats",
+            "/proc/meminfo", "/proc/stat",
+            "/proc/swaps",   "/proc/uptime",
+            "/proc/loadavg", "/proc/slabinfo",
+            "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+        };
+        char p[FD_PATH_LEN], root[PATH_MAX], dest[PATH_MAX];
+        fd_path(p, rootfd);
+        ssize_t rn = readlink(p, root, sizeof(root) - 1);
+        fd_path(p, target);
+        ssize_t dn = readlink(p, dest, sizeof(dest) - 1);
+        if (rn < 0 || dn < 0)
+                return berth_err(err, errno, "resolving `%s`", s->destination);
+        root[rn] = dest[dn] = '\0';
+        const char *rel = dest + rn;
+        if (strncmp(dest, root, (size_t)rn) != 0 || strncmp(rel, "/proc", 5) != 0 ||
+            (rel[5] != '\0' && rel[5] != '/'))
+                return 0;
+        if (rel[5] == '\0') {
+                struct statfs sfs;
+                if (s->kind == MOUNT_STEP_BIND
+                        ? statfs(s->source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC
+                        : strcmp(s->fstype, "proc") == 0)
+                        return 0;
+                return berth_err(err, 0, "`%s` cannot be mounted because it is not of type proc",
+                                 s->destination);
+        }
+        for (size_t i = 0; i < sizeof(lxcfs) / sizeof(lxcfs[0]); i++)
+                if (strcmp(rel, lxcfs[i]) == 0)
+                        return 0;
+        return berth_err(err, 0, "`%s` cannot be mounted because it is inside /proc",
+                         s->destination);
+}
+
 /* Flags that a mount made in an unprivileged user namespace inherits
  * locked from its source: a remount must repeat them or fail with EPERM. */
 static unsigned long locked_flags(const char *path)
@@ -164,6 +209,8 @@ static int do_bind(int rootfd, const struct runtime_mount_step *s, const char *s
         _cleanup_close_ int target = open_target(rootfd, s->destination, s->source_is_dir, err);
         if (target < 0)
                 return target;
+        if (check_proc_target(rootfd, target, s, err) < 0)
+                return berth_err_ret(*err);
         char p[FD_PATH_LEN];
         fd_path(p, target);
         if (mount(source, p, NULL, MS_BIND | (s->recursive ? MS_REC : 0), NULL) < 0)
@@ -189,6 +236,8 @@ static int do_fs(int rootfd, const struct runtime_mount_step *s, bool userns,
         _cleanup_close_ int target = open_target(rootfd, s->destination, true, err);
         if (target < 0)
                 return target;
+        if (check_proc_target(rootfd, target, s, err) < 0)
+                return berth_err_ret(*err);
         char p[FD_PATH_LEN];
         fd_path(p, target);
         if (mount(s->source, p, s->fstype, s->flags, s->data) < 0) {

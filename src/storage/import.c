@@ -60,6 +60,10 @@ static int key_values(const char *arg, json_t *target, bool env, struct berth_er
                 char *e = strchr(tok, '=');
                 if (e == NULL)
                         return berth_err(err, 0, "expected KEY=VALUE in `%s`", tok);
+                /* Docker's check: an image with one could not be run. */
+                if (e == tok)
+                        return berth_err(err, 0, "%s names can not be blank",
+                                         env ? "ENV" : "LABEL");
                 *e = '\0';
                 char *val = e + 1;
                 size_t vl = strlen(val);
@@ -143,7 +147,7 @@ int storage_config_change_apply(json_t *cfg, const char *line, struct berth_erro
         } else if (strcmp(kw, "ONBUILD") == 0) {
                 json_array_append_new(ensure(cfg, "OnBuild", true), json_string(arg));
         } else {
-                return berth_err(err, EINVAL,
+                return berth_err(err, 0,
                                  "--change: `%s` is not one of CMD, ENTRYPOINT, ENV, EXPOSE, "
                                  "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR",
                                  kw);

@@ -199,6 +199,8 @@ int util_path_remove_tree(int dirfd, const char *name, struct berth_error **err)
                 if (fstat(dirfd, &parent) == 0 && parent.st_dev != st.st_dev)
                         return berth_err(err, EBUSY, "refusing to remove mount point `%s`", name);
                 int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0 && errno == ENOENT)
+                        return 0;
                 if (dfd < 0)
                         return berth_err(err, errno, "opening `%s`", name);
                 int r = remove_children(dfd, err);
