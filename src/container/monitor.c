@@ -490,19 +490,27 @@ static bool backoff(struct monitor *m, long ms)
         return manually_stopped(m) == 0;
 }
 
-static void teardown(struct monitor *m)
+/* Whether the container goes with its exit: --rm, unless `restart`
+ * stopped it to start it again (Docker keeps it then). */
+static bool removed_at_exit(struct monitor *m)
+{
+        if (!m->auto_remove)
+                return false;
+        _cleanup_error_ struct berth_error *scratch = NULL;
+        _cleanup_container_record_ struct container_record *r = NULL;
+        return !(container_record_load(m->e->root, m->id, &r, &scratch) > 0 &&
+                 r->restarting_manually);
+}
+
+static void teardown(struct monitor *m, bool remove)
 {
         _cleanup_error_ struct berth_error *scratch = NULL;
         (void)runtime_container_delete(m->rt_root, m->id, true, &scratch);
         (void)storage_rootfs_umount(m->rootfs, &scratch);
-        if (!m->auto_remove)
+        if (!remove)
                 return;
-        /* A restart stops it to start it again: --rm keeps it then, as
-         * Docker's. */
         _cleanup_container_record_ struct container_record *r = NULL;
-        if (container_record_load(m->e->root, m->id, &r, &scratch) > 0 && r->restarting_manually)
-                return;
-        if (r != NULL)
+        if (container_record_load(m->e->root, m->id, &r, &scratch) > 0)
                 container_volumes_remove_anonymous(m->e, r);
         (void)container_record_remove(m->e->root, m->id, &scratch);
 }
@@ -627,7 +635,7 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                 record_state(&m, &u);
                 report_done(&m, err);
                 berth_error_free(err);
-                teardown(&m);
+                teardown(&m, removed_at_exit(&m));
                 monitor_free(&m);
                 return 1;
         }
@@ -654,7 +662,7 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                         };
                         record_state(&m, &u);
                         close_stdio(&m);
-                        teardown(&m);
+                        teardown(&m, removed_at_exit(&m));
                         report_done(&m, err);
                         berth_error_free(steal_pointer(&err));
                         send_exit(&m, code);
@@ -674,16 +682,16 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                  * --restart with it) is removed next, record and all, and
                  * its code goes to the attach clients: writing its exit
                  * first would make one more file to make and remove. */
-                bool oom =
-                    !m.auto_remove && runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
+                bool remove = removed_at_exit(&m);
+                bool oom = !remove && runtime_container_oom_killed(m.rt_root, id, &scratch) > 0;
                 (void)runtime_container_delete(m.rt_root, id, true, &scratch);
                 struct state_update down = {
                     .status = CONTAINER_EXITED, .exit_code = code, .oom = oom, .finished = true};
-                if (!m.auto_remove)
+                if (!remove)
                         record_state(&m, &down);
                 if (m.auto_remove || down.gone || down.manually_stopped ||
                     !should_restart(&m, code, restarts)) {
-                        teardown(&m);
+                        teardown(&m, remove);
                         send_exit(&m, code);
                         break;
                 }
@@ -702,7 +710,7 @@ int container_monitor_main(const struct container_engine *e, const char *id, int
                         struct state_update st = {
                             .status = CONTAINER_EXITED, .exit_code = code, .oom = oom};
                         record_state(&m, &st);
-                        teardown(&m);
+                        teardown(&m, removed_at_exit(&m));
                         break;
                 }
                 if (delay_ms < 60000)
