@@ -31,8 +31,9 @@ check: deps build build-asan
 demo: deps build
 	@examples/demo.sh
 
+# Measurements beside the peers, not tests: see bench/*'s headers.
 bench: deps build
-	@bench/run
+	@for b in runtime run build load layers; do echo "== bench/$$b"; bench/$$b || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files -co --exclude-standard 'src/*.[ch]' 'tests/*.[ch]')
