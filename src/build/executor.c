@@ -27,6 +27,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/timestamp.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -110,27 +111,9 @@ static int expand_words(struct builder *b, struct build_stage *st, char *const *
         return 0;
 }
 
-static char *rfc3339(int64_t t)
-{
-        struct tm tm;
-        time_t tt = (time_t)t;
-        gmtime_r(&tt, &tm);
-        char buf[64];
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return xstrdup(buf);
-}
-
 char *build_created(struct builder *b)
 {
-        if (b->epoch >= 0)
-                return rfc3339(b->epoch);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+        return b->epoch >= 0 ? util_time_rfc3339((time_t)b->epoch) : util_time_now_rfc3339();
 }
 
 void build_history_add(struct build_stage *st, const char *created, const char *created_by,

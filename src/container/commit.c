@@ -22,18 +22,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timestamp.h"
 #include "util/xalloc.h"
-
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
 
 /* The container's Config over the image's: what it was run with is what
  * the new image runs with (Docker's merge), then the -c changes. */
@@ -188,7 +178,7 @@ int container_commit(const char *root, const char *id, const struct container_co
                 return berth_err_wrap(err, "commit");
 
         /* The config: the old one's fields kept, ours changed. */
-        _cleanup_free_ char *created = now_rfc3339();
+        _cleanup_free_ char *created = util_time_now_rfc3339();
         json_t *cfg = json_object_get(config, "config");
         if (!json_is_object(cfg)) {
                 cfg = json_object();

@@ -15,6 +15,7 @@
 #include "storage/layer.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/timestamp.h"
 #include "util/xalloc.h"
 
 /* JSON form (["a","b"]) or shell form (wrapped in /bin/sh -c), as a
@@ -155,17 +156,6 @@ int storage_config_change_apply(json_t *cfg, const char *line, struct berth_erro
         return 0;
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 int storage_image_import(const char *root, const char *path, const struct storage_import_opts *opts,
                          char id[IMAGE_DIGEST_LEN], struct berth_error **err)
 {
@@ -214,7 +204,7 @@ int storage_image_import(const char *root, const char *path, const struct storag
                 oci = true;
         }
 
-        _cleanup_free_ char *created = now_rfc3339();
+        _cleanup_free_ char *created = util_time_now_rfc3339();
         /* As Docker's: the message (by default where it came from) is the
          * image's comment and its one history entry's; no created_by. */
         _cleanup_free_ char *comment =
