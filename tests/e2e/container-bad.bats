@@ -15,12 +15,6 @@ teardown() {
 	container_teardown
 }
 
-# $output is one line containing $1.
-one_line() {
-	[ "${#lines[@]}" -eq 1 ] || { echo "not one line: $output"; return 1; }
-	[[ "$output" == *"$1"* ]] || { echo "no '$1' in: $output"; return 1; }
-}
-
 # No container of this root, and the machine as it was.
 assert_none() {
 	run B ps -aq

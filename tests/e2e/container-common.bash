@@ -66,6 +66,12 @@ assert_clean() {
 	[ -z "$(ls -A "$ROOT/containers" 2>/dev/null)" ]
 }
 
+# $output is one line containing $1.
+one_line() {
+	[ "${#lines[@]}" -eq 1 ] || { echo "not one line: $output"; return 1; }
+	[[ "$output" == *"$1"* ]] || { echo "no '$1' in: $output"; return 1; }
+}
+
 # Wait (up to ~5 s) for a container's status.
 wait_status() {
 	local i
