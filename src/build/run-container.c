@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "build/build-private.h"
-#include "container/netns.h"
 #include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -177,10 +176,7 @@ int build_container_run(struct builder *b, const char *state, const char *id, co
         running_pid = pid;
         if (interrupted)
                 kill(pid, SIGKILL);
-        /* A RUN without --network host has its own namespace, whose
-         * loopback is down until brought up, as `berth run` does. */
-        if (container_netns_loopback_up(pid, err) >= 0 &&
-            runtime_container_start(state, id, err) >= 0) {
+        if (runtime_container_start(state, id, err) >= 0) {
                 if (view_r >= 0)
                         follow_output(b, view_r, pid);
                 code = runtime_wait_exit_code(pid, err);

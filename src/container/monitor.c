@@ -23,7 +23,6 @@
 
 #include "container/lifecycle-private.h"
 #include "container/monitor.h"
-#include "container/netns.h"
 #include "container/rootfs.h"
 #include "runtime/runtime.h"
 #include "runtime/terminal.h"
@@ -330,11 +329,6 @@ static int create_container(struct monitor *m, struct berth_error **err)
                         return m->out_fd;
                 m->in_fd = fcntl(m->out_fd, F_DUPFD_CLOEXEC, 3);
         }
-        /* An own network namespace has only a loopback, and it is down
-         * until someone brings it up. */
-        _cleanup_error_ struct berth_error *lo_err = NULL;
-        if (container_netns_loopback_up(m->pid, &lo_err) < 0)
-                return berth_err(err, lo_err->code, "%s", lo_err->msg);
         return 0;
 }
 

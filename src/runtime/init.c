@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,6 +59,21 @@ static int write_time_offsets(const struct runtime_config *c, struct berth_error
         return 0;
 }
 
+/* A new network namespace has only a loopback, and it is down: up, as runc
+ * and crun leave it, so that a process can talk to itself. */
+static int loopback_up(struct berth_error **err)
+{
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = {0};
+        memcpy(ifr.ifr_name, "lo", 3);
+        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                return berth_err(err, errno, "reading the loopback's flags");
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                return berth_err(err, errno, "bringing the loopback up");
+        return 0;
+}
+
 /* New namespaces that clone() did not make.  After the joins, so that they
  * belong to the (possibly joined) user namespace.  The cgroup namespace
  * comes later (enter_cgroup_ns). */
@@ -70,6 +87,8 @@ static int unshare_namespaces(const struct runtime_config *c, struct berth_error
                         flags |= runtime_ns_flag(kinds[i]);
         if (flags && unshare(flags) < 0)
                 return berth_err(err, errno, "creating namespaces");
+        if ((flags & CLONE_NEWNET) && loopback_up(err) < 0)
+                return berth_err_ret(*err);
         if (c->ns[RUNTIME_NS_TIME].enabled && c->ns[RUNTIME_NS_TIME].path == NULL) {
                 /* A new time namespace applies to us at execve. */
                 if (unshare(CLONE_NEWTIME) < 0)

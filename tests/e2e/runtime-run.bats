@@ -18,6 +18,17 @@ teardown() { rt_teardown; }
 	assert_no_leftovers "$CID"
 }
 
+@test "run: a new network namespace has its loopback up, as runc's and crun's" {
+	# (the rootfs is read-only: the page lives in /dev/shm)
+	cfg_sh 'ip -o link; echo hi >/dev/shm/i && httpd -p 127.0.0.1:8099 -h /dev/shm && wget -q -O- http://127.0.0.1:8099/i'
+	rt_run
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *"lo:"*"UP"* ]]
+	[ "${lines[1]}" = hi ]
+	assert_no_leftovers "$CID"
+}
+
 @test "run: exit codes propagate, and a signal gives 128+N" {
 	cfg_sh 'exit 42'
 	rt_run
