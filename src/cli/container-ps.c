@@ -536,18 +536,9 @@ static int inspect(const struct cli_global *g, const char *type, int argc, char 
                         status = 1;
                         continue;
                 }
-                if (format != NULL) {
-                        _cleanup_free_ char *s = cli_template_expand(format, doc);
-                        puts(s);
-                        json_decref(doc);
-                } else {
-                        json_array_append_new(out, doc);
-                }
+                json_array_append_new(out, doc);
         }
-        if (format == NULL) {
-                _cleanup_free_ char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-                puts(s);
-        }
+        cli_inspect_print(out, format);
         return status;
 }
 

@@ -710,3 +710,19 @@ void cli_progress_line(const char *what, const char *digest, int64_t size, void 
         printf("%-14s %.19s  %s\n", what, digest, size > 0 ? hs : "");
         fflush(stdout);
 }
+
+void cli_inspect_print(json_t *docs, const char *format)
+{
+        if (format == NULL) {
+                _cleanup_free_ char *s = json_dumps(docs, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+                puts(s);
+                return;
+        }
+        size_t i;
+        json_t *o;
+        json_array_foreach(docs, i, o)
+        {
+                _cleanup_free_ char *s = cli_template_expand(format, o);
+                puts(s);
+        }
+}

@@ -37,6 +37,9 @@ void cli_table_free(struct cli_table *t);
 /* Expand a Go-template-like string against obj: {{.A.B}}, {{json .A}},
  * and the escapes \t and \n.  Strings print raw, other values as JSON. */
 char *cli_template_expand(const char *tmpl, json_t *obj);
+/* inspect's output: each document through format, or without one, all of
+ * them as one indented JSON array. */
+void cli_inspect_print(json_t *docs, const char *format);
 /* Whether tmpl is well formed (closed actions, quotes and parentheses,
  * each if/range with its end), as Go's parser would see it. */
 int cli_template_check(const char *tmpl, struct berth_error **err);

@@ -325,18 +325,7 @@ int cli_cmd_image_inspect(const struct cli_global *g, int argc, char **argv,
                 }
                 json_array_append_new(all, image_details_inspect(d));
         }
-        if (format != NULL) {
-                size_t i;
-                json_t *o;
-                json_array_foreach(all, i, o)
-                {
-                        _cleanup_free_ char *s = cli_template_expand(format, o);
-                        puts(s);
-                }
-        } else {
-                _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-                puts(s);
-        }
+        cli_inspect_print(all, format);
         return status;
 }
 

@@ -197,18 +197,8 @@ static int volume_inspect(const struct cli_global *g, int argc, char **argv,
                 }
                 json_array_append_new(all, container_volume_info_json(v));
         }
-        if (format != NULL) {
-                size_t i;
-                json_t *o;
-                json_array_foreach(all, i, o)
-                {
-                        _cleanup_free_ char *s = cli_template_expand(format, o);
-                        puts(s);
-                }
-        } else if (json_array_size(all) > 0 || status == 0) {
-                _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-                puts(s);
-        }
+        if (json_array_size(all) > 0 || status == 0)
+                cli_inspect_print(all, format);
         return status;
 }
 

@@ -14,6 +14,7 @@
 
 #include "storage/copy.h"
 #include "storage/idmap.h"
+#include "storage/rootfs-private.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -106,38 +107,24 @@ int storage_idmapped_clone(const char *path, int userns_fd, struct berth_error *
 static int overlay_idmapped(char *const *lowers, size_t n, const char *upper, const char *work,
                             const char *target, int ns, struct berth_error **err)
 {
-        _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return berth_err(err, errno, "opening an overlay context");
-        /* The clones stay open until the overlay is created, which takes
-         * its own references; closing ours then drops nothing it needs. */
+        /* Each layer as an idmapped clone, named through our fd table; the
+         * clones stay open until the overlay holds its own references. */
         int *clones = xcalloc(n + 1, sizeof(int));
+        _cleanup_strv_ char **paths = xcalloc(n + 1, sizeof(char *));
         int r = 0;
-        for (size_t i = 0; i < n; i++)
-                clones[i] = -1;
-        for (size_t i = 0; i < n && r == 0; i++) {
-                clones[i] = storage_idmapped_clone(lowers[i], ns, err);
-                if (clones[i] < 0) {
-                        r = clones[i];
+        size_t made = 0;
+        for (; made < n; made++) {
+                clones[made] = storage_idmapped_clone(lowers[made], ns, err);
+                if (clones[made] < 0) {
+                        r = clones[made];
                         break;
                 }
-                _cleanup_free_ char *p = xasprintf("/proc/self/fd/%d", clones[i]);
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", p, 0) < 0)
-                        r = berth_err(err, errno, "overlay lower dir `%s` (idmapped)", lowers[i]);
+                paths[made] = xasprintf("/proc/self/fd/%d", clones[made]);
         }
-        if (r == 0 && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-                       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
-                r = berth_err(err, errno, "overlay upper dir `%s`", upper);
-        if (r == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                r = berth_err(err, errno, "creating the overlay over idmapped layers");
-        _cleanup_close_ int mnt = r == 0 ? fsmount(fs, FSMOUNT_CLOEXEC, 0) : -1;
-        if (r == 0 && mnt < 0)
-                r = berth_err(err, errno, "mounting the overlay for `%s`", target);
-        if (r == 0 && move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                r = berth_err(err, errno, "attaching the overlay at `%s`", target);
-        for (size_t i = 0; i < n; i++)
-                if (clones[i] >= 0)
-                        close(clones[i]);
+        if (r == 0)
+                r = storage_overlay_mount(paths, n, upper, work, target, 0, err);
+        for (size_t i = 0; i < made; i++)
+                close(clones[i]);
         free(clones);
         return r;
 }

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "storage/copy.h"
 #include "storage/rootfs-private.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -32,74 +33,10 @@ static bool is_opaque(int dirfd)
         return n == 1 && v[0] == 'y';
 }
 
-static int copy_data(int src, int dst)
-{
-        for (;;) {
-                ssize_t n = copy_file_range(src, NULL, dst, NULL, 1 << 30, 0);
-                if (n == 0)
-                        return 0;
-                if (n > 0)
-                        continue;
-                if (errno == EINTR)
-                        continue;
-                if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS)
-                        return -1;
-                break;
-        }
-        char buf[65536];
-        for (;;) {
-                ssize_t n = read(src, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -1;
-                if (n == 0)
-                        return 0;
-                if (util_write_all(dst, buf, n) < 0)
-                        return -1;
-        }
-}
-
 static void set_times(int dirfd, const char *name, const struct stat *st)
 {
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
         (void)utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW);
-}
-
-static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st,
-                      struct berth_error **err)
-{
-        if (S_ISREG(st->st_mode)) {
-                _cleanup_close_ int in = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (in < 0)
-                        return berth_err(err, errno, "opening `%s`", name);
-                _cleanup_close_ int out = openat(
-                    dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                if (out < 0)
-                        return berth_err(err, errno, "creating `%s`", name);
-                if (copy_data(in, out) < 0)
-                        return berth_err(err, errno, "copying `%s`", name);
-                if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
-                        return berth_err(err, errno, "setting owner and mode of `%s`", name);
-        } else if (S_ISLNK(st->st_mode)) {
-                char target[PATH_MAX];
-                ssize_t n = readlinkat(srcdir, name, target, sizeof(target) - 1);
-                if (n < 0)
-                        return berth_err(err, errno, "reading link `%s`", name);
-                target[n] = '\0';
-                if (symlinkat(target, dstdir, name) < 0)
-                        return berth_err(err, errno, "creating link `%s`", name);
-                if (fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-                        return berth_err(err, errno, "setting owner of `%s`", name);
-        } else {
-                if (mknodat(dstdir, name, st->st_mode, st->st_rdev) < 0)
-                        return berth_err(err, errno, "creating node `%s`", name);
-                if (fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
-                        return berth_err(err, errno, "setting owner and mode of `%s`", name);
-        }
-        set_times(dstdir, name, st);
-        return 0;
 }
 
 int storage_rootfs_copy_tree(int srcfd, int dstfd, struct berth_error **err)
@@ -127,7 +64,7 @@ int storage_rootfs_copy_tree(int srcfd, int dstfd, struct berth_error **err)
                 if (!S_ISDIR(st.st_mode)) {
                         if (exists && util_path_remove_tree(dstfd, name, err) < 0)
                                 return berth_err_ret(*err);
-                        if (copy_entry(srcfd, dstfd, name, &st, err) < 0)
+                        if (storage_copy_entry(srcfd, name, dstfd, name, NULL, err) < 0)
                                 return berth_err_ret(*err);
                         continue;
                 }

@@ -76,8 +76,8 @@ static int clear_volatile_marker(const char *work, struct berth_error **err)
         return util_path_remove_tree(fd, "volatile", err);
 }
 
-static int mount_overlay(char *const *lowers, size_t n, const char *upper, const char *work,
-                         const char *target, unsigned flags, struct berth_error **err)
+int storage_overlay_mount(char *const *lowers, size_t n, const char *upper, const char *work,
+                          const char *target, unsigned flags, struct berth_error **err)
 {
         if (clear_volatile_marker(work, err) < 0)
                 return berth_err_ret(*err);
@@ -188,7 +188,7 @@ int storage_rootfs_mount(char *const *lowers, size_t n, const char *upper, const
                 if (upper_root_from_image(lowers[0], upper, err) < 0)
                         return berth_err_ret(*err);
                 _cleanup_error_ struct berth_error *oerr = NULL;
-                int r = mount_overlay(lowers, n, upper, work, target, flags, &oerr);
+                int r = storage_overlay_mount(lowers, n, upper, work, target, flags, &oerr);
                 if (r == 0) {
                         if (driver)
                                 *driver = STORAGE_ROOTFS_OVERLAY;
